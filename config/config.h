@@ -1,0 +1,158 @@
+// The validated, immutable configuration: SPEC §2 read once into typed structs. Everything a
+// later stage needs (parsed pointers, compiled regexes, absolute URLs and paths, inherited
+// defaults) is resolved here, so nothing downstream re-parses a string. A Config is never
+// mutated after load; share it as std::shared_ptr<const Config>.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/json_pointer.h"
+
+namespace vigil::config {
+
+using core::Millis;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+enum class Severity { kWarn, kCritical };
+const char* SeverityName(Severity s);
+
+struct SourcePos {
+  int line = 0;  // 1-based; 0 when unknown
+  int column = 0;
+};
+
+struct StatusRange {
+  int low = 200;  // inclusive
+  int high = 299;
+  bool Contains(int code) const { return code >= low && code <= high; }
+};
+
+enum class JsonType { kString, kNumber, kInteger, kBoolean, kArray, kObject, kNull };
+const char* JsonTypeName(JsonType t);
+
+// A scalar as written in YAML. YAML scalars are untyped, so `quoted` keeps "1" a string while
+// a bare 1 may equal a JSON number or the JSON string "1".
+struct Literal {
+  std::string text;
+  bool quoted = false;
+};
+
+struct JsonAssertion {
+  core::JsonPointer pointer;
+  std::optional<Literal> equals;
+  std::optional<JsonType> type;
+  std::optional<bool> exists;
+  std::optional<std::size_t> min_items;
+  std::optional<std::size_t> max_items;
+  std::optional<double> min;
+  std::optional<double> max;
+  std::optional<std::string> matches;            // the pattern, for messages
+  std::shared_ptr<const std::regex> matches_re;  // compiled once at load
+  Severity severity = Severity::kCritical;
+};
+
+struct HeaderAssertion {
+  std::string name;
+  std::optional<bool> present;
+  std::optional<std::string> equals;
+  std::optional<std::string> matches;
+  std::shared_ptr<const std::regex> matches_re;
+  Severity severity = Severity::kCritical;
+};
+
+struct LatencyThresholds {
+  std::optional<Millis> warn;
+  std::optional<Millis> critical;
+};
+
+struct Expectations {
+  std::vector<StatusRange> status;  // never empty after load; default 200-299
+  bool status_configured = false;   // the user listed codes (then a listed 401 is not `auth`)
+  LatencyThresholds latency;
+  std::vector<JsonAssertion> json;
+  std::vector<HeaderAssertion> headers;
+};
+
+struct TlsConfig {
+  std::string ca_file;      // absolute, or empty for the system store
+  std::string client_cert;  // absolute, or empty
+  std::string client_key;
+  bool insecure_skip_verify = false;
+};
+
+struct CheckConfig {
+  std::string name;
+  std::string method = "GET";
+  std::string url;  // absolute http(s) URL, without the configured query
+  Headers query;
+  Headers headers;
+  std::string body;
+  Millis interval{60'000};
+  std::optional<Millis> interval_when_failing;
+  Millis timeout{10'000};
+  int failure_threshold = 3;
+  int success_threshold = 2;
+  std::size_t max_body = 1024 * 1024;
+  int max_redirects = 0;  // 0: redirects are reported, not followed
+  Expectations expect;
+  SourcePos pos;
+};
+
+struct ProviderConfig {
+  std::string name;
+  std::string title;
+  std::string base_url;
+  std::vector<std::string> fallback;
+  std::vector<std::string> tags;
+  TlsConfig tls;
+  std::vector<CheckConfig> checks;
+  SourcePos pos;
+
+  const CheckConfig* FindCheck(std::string_view check) const;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:9470";
+  std::string title = "Vigil";
+  std::string api_token;  // empty: every write to the API is refused
+};
+
+struct StorageConfig {
+  std::string sqlite = "vigil.db";  // relative paths resolve against the state directory
+};
+
+struct InstanceConfig {
+  std::string name;  // default: the host name
+  std::string region = "default";
+};
+
+struct SchedulerConfig {
+  int workers = 16;   // probes in flight at once
+  int queue = 1024;   // due probes waiting for a worker; beyond that a slot is skipped and counted
+};
+
+struct Config {
+  std::string path;  // as given on the command line
+  std::string dir;   // absolute folder of the config file
+  ServerConfig server;
+  StorageConfig storage;
+  InstanceConfig instance;
+  SchedulerConfig scheduler;
+  std::vector<ProviderConfig> providers;
+  // Every value substituted from ${env:}, ${file:} or ${credential:}, and every literal secret
+  // (api_token): what the Redactor must never let through.
+  std::vector<std::string> secrets;
+
+  const ProviderConfig* FindProvider(std::string_view name) const;
+  std::size_t CheckCount() const;
+};
+
+}  // namespace vigil::config

@@ -1,0 +1,273 @@
+#include "config/loader.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/check_loader.h"
+
+namespace vigil::config {
+namespace {
+
+std::string HostName() {
+  char buf[HOST_NAME_MAX + 1] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "vigil";
+  return buf;
+}
+
+// "host:port", "[v6]:port" or ":port"; returns an error message or "".
+std::string ValidateListen(const std::string& listen) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return "expected HOST:PORT, got '" + listen + "'";
+  const std::string port = listen.substr(colon + 1);
+  char* end = nullptr;
+  const long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p < 0 || p > 65535) return "invalid port in '" + listen + "'";
+  const std::string host = listen.substr(0, colon);
+  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) {
+    return "an IPv6 address must be in brackets, e.g. [::1]:9470";
+  }
+  return "";
+}
+
+class ConfigLoader {
+ public:
+  explicit ConfigLoader(YamlReader& r) : r_(r) {}
+
+  void Root(const YAML::Node& root, Config& c) {
+    if (!r_.ExpectMap(root, "", {"server", "storage", "instance", "scheduler", "defaults", "providers"},
+                      {"notifiers", "maintenance", "connectivity"})) {
+      return;
+    }
+    c.instance.name = HostName();
+    if (const YAML::Node n = root["server"]) Server(n, c.server);
+    if (const YAML::Node n = root["storage"]) Storage(n, c.storage);
+    if (const YAML::Node n = root["instance"]) Instance(n, c.instance);
+    if (const YAML::Node n = root["scheduler"]) Scheduler(n, c.scheduler);
+    if (const YAML::Node n = root["defaults"]) {
+      if (r_.ExpectMap(n, "defaults", {"interval", "interval_when_failing", "timeout", "failure_threshold",
+                                       "success_threshold", "max_body", "follow_redirects"})) {
+        ReadCheckDefaults(r_, n, "defaults", defaults_);
+      }
+    }
+    const YAML::Node providers = root["providers"];
+    if (!providers && HasUnknownKey(root)) return;  // most likely "providers" misspelled: said already
+    if (!providers || (providers.IsSequence() && providers.size() == 0)) {
+      r_.Fail(providers ? providers : root, "providers", "at least one provider is required");
+      return;
+    }
+    if (!r_.ExpectList(providers, "providers")) return;
+    for (std::size_t i = 0; i < providers.size(); ++i) {
+      if (auto p = Provider(providers[i], IndexKey("providers", i))) c.providers.push_back(std::move(*p));
+    }
+    CrossCheck(providers, c);
+  }
+
+ private:
+  static bool HasUnknownKey(const YAML::Node& root) {
+    static const std::set<std::string> kKnown = {"server",   "storage",   "instance",    "scheduler",
+                                                 "defaults", "providers", "notifiers",   "maintenance",
+                                                 "connectivity"};
+    for (const auto& kv : root) {
+      if (!kKnown.count(kv.first.Scalar())) return true;
+    }
+    return false;
+  }
+
+  void Server(const YAML::Node& n, ServerConfig& s) {
+    if (!r_.ExpectMap(n, "server", {"listen", "title", "api_token"})) return;
+    if (n["listen"]) {
+      if (auto v = r_.String(n["listen"], "server.listen")) {
+        const std::string err = ValidateListen(*v);
+        if (!err.empty()) r_.Fail(n["listen"], "server.listen", err);
+        s.listen = *v;
+      }
+    }
+    if (n["title"]) {
+      if (auto v = r_.String(n["title"], "server.title")) s.title = *v;
+    }
+    if (n["api_token"]) {
+      if (auto v = r_.Secret(n["api_token"], "server.api_token")) {
+        if (v->size() < 16) r_.Fail(n["api_token"], "server.api_token", "must be at least 16 characters");
+        s.api_token = *v;
+      }
+    }
+  }
+
+  void Storage(const YAML::Node& n, StorageConfig& s) {
+    if (!r_.ExpectMap(n, "storage", {"sqlite"}, {"retention", "postgres"})) return;
+    if (n["sqlite"]) {
+      if (auto v = r_.String(n["sqlite"], "storage.sqlite")) {
+        if (v->empty()) r_.Fail(n["sqlite"], "storage.sqlite", "must not be empty");
+        s.sqlite = *v;
+      }
+    }
+  }
+
+  void Instance(const YAML::Node& n, InstanceConfig& s) {
+    if (!r_.ExpectMap(n, "instance", {"name", "region"})) return;
+    if (n["name"]) {
+      if (auto v = r_.Name(n["name"], "instance.name")) s.name = *v;
+    }
+    if (n["region"]) {
+      if (auto v = r_.Name(n["region"], "instance.region")) s.region = *v;
+    }
+  }
+
+  void Scheduler(const YAML::Node& n, SchedulerConfig& s) {
+    if (!r_.ExpectMap(n, "scheduler", {"workers", "queue"})) return;
+    if (n["workers"]) {
+      if (auto v = r_.Integer(n["workers"], "scheduler.workers", 1, 1024)) s.workers = static_cast<int>(*v);
+    }
+    if (n["queue"]) {
+      if (auto v = r_.Integer(n["queue"], "scheduler.queue", 1, 1'000'000)) s.queue = static_cast<int>(*v);
+    }
+  }
+
+  void Tls(const YAML::Node& n, const std::string& key, TlsConfig& t) {
+    if (!r_.ExpectMap(n, key, {"ca_file", "client_cert", "client_key", "insecure_skip_verify"})) return;
+    if (n["ca_file"]) t.ca_file = r_.FilePath(n["ca_file"], ChildKey(key, "ca_file")).value_or("");
+    if (n["client_cert"]) t.client_cert = r_.FilePath(n["client_cert"], ChildKey(key, "client_cert")).value_or("");
+    if (n["client_key"]) t.client_key = r_.FilePath(n["client_key"], ChildKey(key, "client_key")).value_or("");
+    if (n["insecure_skip_verify"]) {
+      t.insecure_skip_verify = r_.Bool(n["insecure_skip_verify"], ChildKey(key, "insecure_skip_verify")).value_or(false);
+    }
+    if (n["client_cert"].IsDefined() != n["client_key"].IsDefined()) {
+      r_.Fail(n, key, "client_cert and client_key must be given together");
+    }
+  }
+
+  std::optional<ProviderConfig> Provider(const YAML::Node& n, const std::string& key) {
+    if (!r_.ExpectMap(n, key, {"name", "title", "base_url", "fallback", "tags", "tls", "checks"},
+                      {"depends_on", "auth", "quota"})) {
+      return std::nullopt;
+    }
+    ProviderConfig p;
+    p.pos = {n.Mark().line + 1, n.Mark().column + 1};
+    if (n["name"]) {
+      p.name = r_.Name(n["name"], ChildKey(key, "name")).value_or("");
+    } else {
+      r_.Fail(n, key, "missing 'name'");
+    }
+    p.title = p.name;
+    if (n["title"]) p.title = r_.String(n["title"], ChildKey(key, "title")).value_or(p.name);
+    if (n["base_url"]) {
+      if (auto v = r_.String(n["base_url"], ChildKey(key, "base_url"))) {
+        const std::string err = ValidateHttpUrl(*v);
+        if (!err.empty()) r_.Fail(n["base_url"], ChildKey(key, "base_url"), err);
+        p.base_url = *v;
+      }
+      // Already reported: keep the checks from also saying "needs the provider's base_url".
+      if (p.base_url.empty()) p.base_url = "http://invalid.base-url.invalid";
+    }
+    if (n["fallback"]) p.fallback = r_.StringList(n["fallback"], ChildKey(key, "fallback"));
+    if (n["tags"]) p.tags = r_.StringList(n["tags"], ChildKey(key, "tags"));
+    if (n["tls"]) Tls(n["tls"], ChildKey(key, "tls"), p.tls);
+    const YAML::Node checks = n["checks"];
+    const std::string ck = ChildKey(key, "checks");
+    if (!checks || (checks.IsSequence() && checks.size() == 0)) {
+      r_.Fail(checks ? checks : n, ck, "at least one check is required");
+    } else if (r_.ExpectList(checks, ck)) {
+      std::set<std::string> names;
+      for (std::size_t i = 0; i < checks.size(); ++i) {
+        std::optional<CheckConfig> c = ReadCheck(r_, checks[i], IndexKey(ck, i), p.base_url, defaults_);
+        if (!c) continue;
+        if (!c->name.empty() && !names.insert(c->name).second) {
+          r_.Fail(checks[i]["name"], ChildKey(IndexKey(ck, i), "name"),
+                  "duplicate check name '" + c->name + "' in provider '" + p.name + "'");
+        }
+        p.checks.push_back(std::move(*c));
+      }
+    }
+    return p;
+  }
+
+  void CrossCheck(const YAML::Node& providers, const Config& c) {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < c.providers.size() && i < providers.size(); ++i) {
+      const ProviderConfig& p = c.providers[i];
+      if (!p.name.empty() && !names.insert(p.name).second) {
+        r_.Fail(providers[i]["name"], ChildKey(IndexKey("providers", i), "name"),
+                "duplicate provider name '" + p.name + "'");
+      }
+    }
+    for (std::size_t i = 0; i < c.providers.size() && i < providers.size(); ++i) {
+      const ProviderConfig& p = c.providers[i];
+      const std::string key = ChildKey(IndexKey("providers", i), "fallback");
+      for (std::size_t j = 0; j < p.fallback.size(); ++j) {
+        const YAML::Node at = providers[i]["fallback"].IsSequence() ? providers[i]["fallback"][j]
+                                                                    : providers[i]["fallback"];
+        if (p.fallback[j] == p.name) {
+          r_.Fail(at, IndexKey(key, j), "a provider cannot be its own fallback");
+        } else if (!c.FindProvider(p.fallback[j])) {
+          r_.Fail(at, IndexKey(key, j), "unknown provider '" + p.fallback[j] + "'");
+        }
+      }
+    }
+  }
+
+  YamlReader& r_;
+  CheckDefaults defaults_;
+};
+
+std::string AbsoluteDir(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  char resolved[PATH_MAX];
+  if (realpath(dir.c_str(), resolved) != nullptr) return resolved;
+  return dir;
+}
+
+}  // namespace
+
+std::string LoadResult::ErrorText() const {
+  std::string out;
+  for (const auto& e : errors) out += e.ToString() + "\n";
+  return out;
+}
+
+LoadResult LoadConfigText(const std::string& text, const std::string& path, const std::string& dir,
+                          const SecretSources& sources) {
+  LoadResult result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    result.errors.push_back({path, e.mark.line + 1, e.mark.column + 1, "yaml", e.msg});
+    return result;
+  }
+  YamlReader reader(path, dir, sources);
+  auto config = std::make_shared<Config>();
+  config->path = path;
+  config->dir = dir;
+  if (!root.IsDefined() || root.IsNull()) {
+    reader.FailAt(1, 1, "providers", "the file is empty; at least one provider is required");
+  } else {
+    ConfigLoader(reader).Root(root, *config);
+  }
+  result.errors = reader.TakeErrors();
+  if (!result.errors.empty()) return result;
+  config->secrets = reader.TakeSecrets();
+  result.config = std::move(config);
+  return result;
+}
+
+LoadResult LoadConfigFile(const std::string& path, const SecretSources& sources) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back({path, 0, 0, "file", std::string("cannot read: ") + std::strerror(errno)});
+    return result;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return LoadConfigText(buf.str(), path, AbsoluteDir(path), sources);
+}
+
+}  // namespace vigil::config

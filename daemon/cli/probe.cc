@@ -1,0 +1,81 @@
+#include <iostream>
+
+#include "daemon/cli/commands.h"
+#include "daemon/core/duration.h"
+#include "daemon/core/log.h"
+#include "probes/check_runner.h"
+#include "probes/poco_http_client.h"
+#include "probes/result_json.h"
+
+namespace vigil::cli {
+namespace {
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void PrintHuman(const probes::ProbeResult& r) {
+  const probes::Phases& p = r.phases;
+  std::cout << r.provider << "/" << r.check << "  " << Upper(probes::OutcomeName(r.outcome)) << "  "
+            << (r.status_code ? std::to_string(r.status_code) : std::string("---")) << "  "
+            << core::FormatMillis(p.total_ms) << "  (dns " << core::FormatMillis(p.dns_ms) << ", connect "
+            << core::FormatMillis(p.connect_ms) << ", tls " << core::FormatMillis(p.tls_ms) << ", ttfb "
+            << core::FormatMillis(p.ttfb_ms) << ")\n";
+  for (const auto& f : r.findings) {
+    std::cout << "    " << config::SeverityName(f.severity) << "  " << probes::FindingKindName(f.kind)
+              << ": " << f.message << "\n";
+  }
+  if (r.cert_not_after) std::cout << "    certificate valid until " << core::FormatRfc3339(*r.cert_not_after) << "\n";
+}
+
+int Run(const ParsedArgs& args) {
+  if (!ConfigureLogging(args)) return kExitUsage;
+  if (!args.Has("--config")) {
+    std::cerr << "vigil probe: --config FILE is required\n";
+    return kExitUsage;
+  }
+  std::shared_ptr<const config::Config> config = LoadConfigOrReport(args.Get("--config"));
+  if (!config) return kExitUsage;
+  const std::string& target = args.positional()[0];
+  const std::size_t slash = target.find('/');
+  const std::string provider = target.substr(0, slash);
+  const std::string check = slash == std::string::npos ? "" : target.substr(slash + 1);
+  const config::ProviderConfig* p = config->FindProvider(provider);
+  if (p == nullptr || (!check.empty() && p->FindCheck(check) == nullptr)) {
+    std::cerr << "vigil probe: no " << (p ? "check '" + target + "'" : "provider '" + provider + "'")
+              << " in " << config->path << "\n";
+    return kExitUsage;
+  }
+  probes::PocoHttpClient client;
+  probes::CheckRunner runner(config, client, core::SystemClock::Instance(),
+                             std::make_shared<core::Redactor>(config->secrets));
+  Poco::JSON::Array::Ptr json = new Poco::JSON::Array;
+  bool failed = false;
+  for (std::size_t i = 0; i < runner.size(); ++i) {
+    const auto& t = runner.target(i);
+    if (t.provider->name != provider || (!check.empty() && t.check->name != check)) continue;
+    const probes::ProbeResult r = runner.Run(i);
+    failed |= r.outcome == probes::Outcome::kFail;
+    if (args.Has("--json")) json->add(probes::ResultToJson(r));
+    else PrintHuman(r);
+  }
+  if (args.Has("--json")) std::cout << probes::ToJsonText(json) << "\n";
+  return failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+Command ProbeCommand() {
+  return {{"probe", "PROVIDER[/CHECK]", "Run a provider's checks once, now, and print each result.",
+           "Exit 0 when no check failed (warnings allowed), 1 when any check failed. Nothing is\n"
+           "stored. Made for CI pipelines and contract tests against a provider's sandbox.",
+           {{"--config", "-c", "FILE", "the config file (required)"},
+            {"--json", "", "", "print one JSON array of results instead of a table"},
+            LogLevelOption(),
+            LogFormatOption()},
+           1, 1},
+          &Run};
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,125 @@
+#include "daemon/core/log.h"
+
+#include <Poco/UTF8String.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+#include "daemon/core/clock.h"
+
+namespace vigil::core {
+
+Redactor::Redactor(std::vector<std::string> secrets) {
+  for (auto& s : secrets) {
+    if (s.size() >= kMinSecretLength) secrets_.push_back(std::move(s));
+  }
+  std::sort(secrets_.begin(), secrets_.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  secrets_.erase(std::unique(secrets_.begin(), secrets_.end()), secrets_.end());
+}
+
+std::string Redactor::Redact(std::string_view text) const {
+  std::string out(text);
+  for (const auto& secret : secrets_) {
+    for (std::size_t pos = out.find(secret); pos != std::string::npos;
+         pos = out.find(secret, pos + 3)) {
+      out.replace(pos, secret.size(), "***");
+    }
+  }
+  return out;
+}
+
+bool Redactor::Contains(std::string_view text) const {
+  return std::any_of(secrets_.begin(), secrets_.end(),
+                     [&](const std::string& s) { return text.find(s) != std::string_view::npos; });
+}
+
+namespace {
+
+struct LogState {
+  std::mutex mu;
+  std::atomic<int> level{static_cast<int>(LogLevel::kInfo)};
+  std::atomic<int> format{static_cast<int>(LogFormat::kText)};
+  std::shared_ptr<const Redactor> redactor;  // GUARDED_BY(mu)
+};
+
+LogState& State() {
+  static LogState* state = new LogState();  // never destroyed: threads may log during exit
+  return *state;
+}
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+bool NeedsQuotes(std::string_view v) {
+  return v.empty() || v.find_first_of(" \"=\t\n") != std::string_view::npos;
+}
+
+std::string JsonString(std::string_view s) {
+  return "\"" + Poco::UTF8::escape(std::string(s), true) + "\"";
+}
+
+}  // namespace
+
+void Log::Configure(LogLevel level, LogFormat format) {
+  State().level = static_cast<int>(level);
+  State().format = static_cast<int>(format);
+}
+
+void Log::SetRedactor(std::shared_ptr<const Redactor> redactor) {
+  std::lock_guard lock(State().mu);
+  State().redactor = std::move(redactor);
+}
+
+bool Log::Enabled(LogLevel level) { return static_cast<int>(level) >= State().level.load(); }
+
+bool Log::ParseLevel(std::string_view text, LogLevel& out) {
+  for (LogLevel l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
+    if (text == LevelName(l)) {
+      out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Log::ParseFormat(std::string_view text, LogFormat& out) {
+  if (text == "text") out = LogFormat::kText;
+  else if (text == "json") out = LogFormat::kJson;
+  else return false;
+  return true;
+}
+
+void Log::Write(LogLevel level, std::string_view component, std::string_view message,
+                std::initializer_list<LogField> fields) {
+  if (!Enabled(level)) return;
+  const std::string ts = FormatRfc3339(std::chrono::system_clock::now());
+  std::string line;
+  if (State().format.load() == static_cast<int>(LogFormat::kJson)) {
+    line = "{\"ts\":\"" + ts + "\",\"level\":\"" + LevelName(level) +
+           "\",\"component\":" + JsonString(component) + ",\"msg\":" + JsonString(message);
+    for (const auto& f : fields) line += "," + JsonString(f.key) + ":" + JsonString(f.value);
+    line += "}\n";
+  } else {
+    line = ts + " " + LevelName(level) + " " + std::string(component) + ": " + std::string(message);
+    for (const auto& f : fields) {
+      line += " " + f.key + "=" + (NeedsQuotes(f.value) ? JsonString(f.value) : f.value);
+    }
+    line += "\n";
+  }
+  std::lock_guard lock(State().mu);
+  if (State().redactor) line = State().redactor->Redact(line);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace vigil::core

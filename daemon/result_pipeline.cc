@@ -1,0 +1,102 @@
+#include "daemon/result_pipeline.h"
+
+#include <algorithm>
+
+#include "daemon/core/log.h"
+
+namespace vigil::daemon {
+
+ResultPipeline::ResultPipeline(storage::ResultStore& store, std::size_t max_queue)
+    : store_(store), max_queue_(max_queue) {}
+
+ResultPipeline::~ResultPipeline() { Stop(); }
+
+void ResultPipeline::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void ResultPipeline::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool ResultPipeline::Submit(probes::ProbeResult result) {
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.size() >= max_queue_) {
+      ++dropped_;
+      core::Log::Warn("pipeline", "result queue full; result dropped",
+                      {{"check", result.provider + "/" + result.check}});
+      return false;
+    }
+    queue_.push_back(std::move(result));
+    ++submitted_;
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void ResultPipeline::Flush() {
+  std::unique_lock lock(mu_);
+  const uint64_t target = submitted_;
+  done_cv_.wait(lock, [&] { return processed_ >= target || !thread_.joinable(); });
+}
+
+uint64_t ResultPipeline::dropped() const {
+  std::lock_guard lock(mu_);
+  return dropped_;
+}
+
+uint64_t ResultPipeline::write_errors() const {
+  std::lock_guard lock(mu_);
+  return write_errors_;
+}
+
+void ResultPipeline::Loop() {
+  for (;;) {
+    std::vector<probes::ProbeResult> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is committed
+      const std::size_t n = std::min(queue_.size(), kMaxBatch);
+      batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    const std::size_t n = batch.size();
+    Process(std::move(batch));
+    {
+      std::lock_guard lock(mu_);
+      processed_ += n;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+void ResultPipeline::Process(std::vector<probes::ProbeResult> results) {
+  storage::WriteBatch batch;
+  batch.results = std::move(results);
+  for (PipelineStage* stage : stages_) stage->Prepare(batch);
+  for (int attempt = 0;; ++attempt) {
+    const core::Status s = store_.Write(batch);
+    if (s.ok()) break;
+    {
+      std::lock_guard lock(mu_);
+      ++write_errors_;
+    }
+    std::unique_lock lock(mu_);
+    if (stopping_ && attempt >= 3) {
+      core::Log::Error("pipeline", "giving up on results that cannot be stored at shutdown",
+                       {{"results", std::to_string(batch.results.size())}, {"error", s.message()}});
+      return;
+    }
+    core::Log::Error("pipeline", "cannot commit results; retrying", {{"error", s.message()}});
+    // Back off up to 5 s; results stay in memory (and unpublished) until they are durable.
+    cv_.wait_for(lock, std::chrono::milliseconds(std::min(5000, 100 << std::min(attempt, 6))));
+  }
+  for (PipelineStage* stage : stages_) stage->Published(batch);
+}
+
+}  // namespace vigil::daemon

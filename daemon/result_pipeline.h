@@ -1,0 +1,69 @@
+// ResultPipeline: the one thread between the workers and everything downstream. Workers
+// Submit() results into a bounded queue; the pipeline thread takes them in batches, lets each
+// stage add what must be stored with them (Prepare), commits the batch in one transaction, and
+// only then lets the stages publish it (Published): nothing is visible in the API or metrics
+// before it is durable. A failed commit is retried; the batch is not dropped. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "probes/probe_result.h"
+#include "storage/result_store.h"
+
+namespace vigil::daemon {
+
+class PipelineStage {
+ public:
+  virtual ~PipelineStage() = default;
+  // Pipeline thread, before the commit: add rows to store atomically with the results.
+  virtual void Prepare(storage::WriteBatch& batch) { (void)batch; }
+  // Pipeline thread, after the commit.
+  virtual void Published(const storage::WriteBatch& batch) = 0;
+};
+
+class ResultPipeline {
+ public:
+  ResultPipeline(storage::ResultStore& store, std::size_t max_queue);
+  ~ResultPipeline();  // Stop()
+
+  // REQUIRES: called before Start().
+  void AddStage(PipelineStage* stage) { stages_.push_back(stage); }
+  void Start();
+  // Commits everything already submitted, then stops the thread.
+  void Stop();
+
+  // False when the queue is full: the result is dropped and counted.
+  bool Submit(probes::ProbeResult result);
+  // Blocks until every result submitted before the call is committed and published.
+  void Flush();
+
+  uint64_t dropped() const;
+  uint64_t write_errors() const;
+
+ private:
+  void Loop();
+  void Process(std::vector<probes::ProbeResult> results);
+
+  static constexpr std::size_t kMaxBatch = 512;
+  storage::ResultStore& store_;
+  const std::size_t max_queue_;
+  std::vector<PipelineStage*> stages_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable done_cv_;
+  std::deque<probes::ProbeResult> queue_;  // GUARDED_BY(mu_)
+  uint64_t submitted_ = 0;                 // GUARDED_BY(mu_)
+  uint64_t processed_ = 0;                 // GUARDED_BY(mu_)
+  uint64_t dropped_ = 0;                   // GUARDED_BY(mu_)
+  uint64_t write_errors_ = 0;              // GUARDED_BY(mu_)
+  bool stopping_ = false;                  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+}  // namespace vigil::daemon

@@ -1,0 +1,60 @@
+#include <Poco/URI.h>
+
+#include <algorithm>
+
+#include "daemon/core/duration.h"
+#include "daemon/simulate/simulator.h"
+
+namespace vigil::simulate {
+
+const std::vector<std::string>& ScenarioNames() {
+  static const std::vector<std::string> kNames = {
+      "healthy", "slow",    "unauthorized", "forbidden", "ratelimited", "error",     "status", "reset",
+      "endless", "dribble", "drift",        "flapping",  "malformed",   "truncated", "redirect"};
+  return kNames;
+}
+
+std::string ValidateScenario(const Scenario& s) {
+  const auto& names = ScenarioNames();
+  if (std::find(names.begin(), names.end(), s.name) == names.end()) {
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    return "unknown scenario '" + s.name + "' (one of: " + all + ")";
+  }
+  static const std::map<std::string, std::vector<std::string>> kParams = {
+      {"slow", {"delay"}},        {"error", {"code"}},     {"status", {"code"}},
+      {"drift", {"after"}},       {"flapping", {"period"}}, {"ratelimited", {"retry_after"}},
+      {"dribble", {"interval"}},  {"redirect", {"location"}}};
+  const auto allowed = kParams.count(s.name) ? kParams.at(s.name) : std::vector<std::string>{};
+  for (const auto& [k, v] : s.params) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      return "scenario '" + s.name + "' takes no parameter '" + k + "'";
+    }
+    if ((k == "delay" || k == "interval") && !core::ParseDuration(v).ok()) {
+      return k + ": " + core::ParseDuration(v).message();
+    }
+    if (k == "code" || k == "after" || k == "period" || k == "retry_after") {
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      const bool code = k == "code";
+      if (v.empty() || *end != '\0' || n < (code ? 100 : 0) || n > (code ? 599 : 1'000'000)) {
+        return k + ": invalid value '" + v + "'";
+      }
+    }
+  }
+  return "";
+}
+
+core::Result<Scenario> ParseScenarioSpec(const std::string& spec) {
+  Scenario s;
+  const std::size_t q = spec.find('?');
+  s.name = spec.substr(0, q);
+  if (q != std::string::npos) {
+    Poco::URI uri("/?" + spec.substr(q + 1));
+    for (const auto& [k, v] : uri.getQueryParameters()) s.params[k] = v;
+  }
+  if (std::string err = ValidateScenario(s); !err.empty()) return core::Result<Scenario>::Error(err);
+  return s;
+}
+
+}  // namespace vigil::simulate

@@ -1,0 +1,21 @@
+#include "probes/check.h"
+#include "probes/checks/factories.h"
+
+namespace vigil::probes {
+
+std::vector<std::unique_ptr<Check>> BuildChecks(const config::CheckConfig& config) {
+  static constexpr CheckFactory kFactories[] = {
+      &MakeStatusCheck,
+      &MakeLatencyCheck,
+      &MakeBodySizeCheck,
+      &MakeHeaderAssertionsCheck,
+      &MakeJsonAssertionsCheck,
+  };
+  std::vector<std::unique_ptr<Check>> checks;
+  for (CheckFactory make : kFactories) {
+    if (std::unique_ptr<Check> c = make(config)) checks.push_back(std::move(c));
+  }
+  return checks;
+}
+
+}  // namespace vigil::probes

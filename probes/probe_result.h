@@ -1,0 +1,30 @@
+// ProbeResult: the plain value one probe of one check produces. It flows one way from the
+// worker to storage, the health model, metrics and the API; nothing mutates it after it is made.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/clock.h"
+#include "probes/finding.h"
+#include "probes/http_client.h"
+
+namespace vigil::probes {
+
+inline constexpr std::size_t kBodyExcerptBytes = 4096;
+
+struct ProbeResult {
+  std::string provider;
+  std::string check;
+  core::WallTime time;  // when the probe started
+  Outcome outcome = Outcome::kPass;
+  int status_code = 0;  // 0 when no response arrived
+  Phases phases;
+  std::vector<Finding> findings;
+  std::string body_excerpt;  // failures only: the first 4 KiB, secrets redacted
+  bool body_truncated = false;
+  std::optional<core::WallTime> cert_not_after;
+};
+
+}  // namespace vigil::probes

@@ -1,0 +1,83 @@
+#include "probes/result_json.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <cmath>
+#include <sstream>
+
+namespace vigil::probes {
+namespace {
+
+double Round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+
+}  // namespace
+
+Poco::JSON::Array::Ptr FindingsToJson(const std::vector<Finding>& findings) {
+  Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+  for (const auto& f : findings) {
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+    o->set("kind", FindingKindName(f.kind));
+    o->set("severity", config::SeverityName(f.severity));
+    o->set("message", f.message);
+    out->add(o);
+  }
+  return out;
+}
+
+std::string ToJsonText(const Poco::Dynamic::Var& value) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(value, out);
+  return out.str();
+}
+
+std::string FindingsToJsonText(const std::vector<Finding>& findings) {
+  return ToJsonText(FindingsToJson(findings));
+}
+
+core::Result<std::vector<Finding>> FindingsFromJsonText(const std::string& text) {
+  std::vector<Finding> out;
+  try {
+    Poco::JSON::Array::Ptr array = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      Poco::JSON::Object::Ptr o = array->getObject(static_cast<unsigned>(i));
+      Finding f{FindingKind::kNetwork, Severity::kCritical, o->optValue<std::string>("message", "")};
+      if (!ParseFindingKind(o->optValue<std::string>("kind", ""), f.kind)) {
+        return core::Result<std::vector<Finding>>::Error("unknown finding kind in stored result");
+      }
+      f.severity = o->optValue<std::string>("severity", "") == "warn" ? Severity::kWarn : Severity::kCritical;
+      out.push_back(std::move(f));
+    }
+  } catch (const Poco::Exception& e) {
+    return core::Result<std::vector<Finding>>::Error("corrupt findings in stored result: " + e.message());
+  }
+  return out;
+}
+
+Poco::JSON::Object::Ptr PhasesToJson(const Phases& p) {
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+  o->set("dns_ms", Round3(p.dns_ms));
+  o->set("connect_ms", Round3(p.connect_ms));
+  o->set("tls_ms", Round3(p.tls_ms));
+  o->set("ttfb_ms", Round3(p.ttfb_ms));
+  o->set("transfer_ms", Round3(p.transfer_ms));
+  o->set("total_ms", Round3(p.total_ms));
+  return o;
+}
+
+Poco::JSON::Object::Ptr ResultToJson(const ProbeResult& r) {
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+  o->set("provider", r.provider);
+  o->set("check", r.check);
+  o->set("time", core::FormatRfc3339(r.time));
+  o->set("outcome", OutcomeName(r.outcome));
+  o->set("status_code", r.status_code);
+  o->set("phases", PhasesToJson(r.phases));
+  o->set("findings", FindingsToJson(r.findings));
+  if (!r.body_excerpt.empty()) o->set("body_excerpt", r.body_excerpt);
+  if (r.body_truncated) o->set("body_truncated", true);
+  if (r.cert_not_after) o->set("cert_not_after", core::FormatRfc3339(*r.cert_not_after));
+  return o;
+}
+
+}  // namespace vigil::probes

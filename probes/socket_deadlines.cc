@@ -1,0 +1,72 @@
+#include "probes/socket_deadlines.h"
+
+#include <sys/socket.h>
+
+namespace vigil::probes {
+
+SocketDeadlines::SocketDeadlines() : thread_([this] { Loop(); }) {}
+
+SocketDeadlines::~SocketDeadlines() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+SocketDeadlines::Guard::Guard(SocketDeadlines& owner, int fd, core::SteadyTime deadline)
+    : owner_(owner), id_(owner.Arm(fd, deadline)) {}
+
+SocketDeadlines::Guard::~Guard() { owner_.Disarm(id_); }
+
+bool SocketDeadlines::Guard::fired() const { return owner_.Fired(id_); }
+
+uint64_t SocketDeadlines::Arm(int fd, core::SteadyTime deadline) {
+  bool earliest = false;
+  uint64_t id = 0;
+  {
+    std::lock_guard lock(mu_);
+    id = next_id_++;
+    entries_.emplace(id, Entry{fd, deadline});
+    by_deadline_.emplace(deadline, id);
+    earliest = by_deadline_.begin()->second == id;
+  }
+  if (earliest) cv_.notify_one();
+  return id;
+}
+
+void SocketDeadlines::Disarm(uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  by_deadline_.erase({it->second.deadline, id});
+  entries_.erase(it);
+}
+
+bool SocketDeadlines::Fired(uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(id);
+  return it != entries_.end() && it->second.fired;
+}
+
+void SocketDeadlines::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (by_deadline_.empty()) {
+      cv_.wait(lock);
+      continue;
+    }
+    const auto [deadline, id] = *by_deadline_.begin();
+    if (std::chrono::steady_clock::now() < deadline) {
+      cv_.wait_until(lock, deadline);
+      continue;
+    }
+    by_deadline_.erase(by_deadline_.begin());
+    Entry& e = entries_.at(id);
+    e.fired = true;
+    ::shutdown(e.fd, SHUT_RDWR);  // wakes the blocked reader; the owner still closes the fd
+  }
+}
+
+}  // namespace vigil::probes

@@ -1,0 +1,41 @@
+// SqliteStore: ResultStore on one SQLite file through Poco::Data. WAL mode, synchronous=FULL
+// (a committed batch is on disk, not only in the page cache), a versioned schema migrated on
+// open, one writer session used by the single writer thread and a pool of reader sessions for
+// concurrent queries. The file is created 0600: body excerpts may be sensitive.
+#pragma once
+
+#include <Poco/Data/Session.h>
+#include <Poco/Data/SessionPool.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/result_store.h"
+
+namespace vigil::storage {
+
+class SqliteStore final : public ResultStore {
+ public:
+  static core::Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  ~SqliteStore() override;
+
+  core::Status Write(const WriteBatch& batch) override;
+  core::Result<std::vector<StoredResult>> Results(const ResultQuery& query) const override;
+
+  int schema_version() const { return schema_version_; }
+  const std::string& path() const { return path_; }
+  static int LatestSchemaVersion();
+
+ private:
+  explicit SqliteStore(std::string path);
+  core::Status Migrate();
+
+  std::string path_;
+  std::mutex write_mu_;  // Write() is documented single-threaded; the mutex makes misuse safe
+  std::unique_ptr<Poco::Data::Session> writer_;
+  std::unique_ptr<Poco::Data::SessionPool> readers_;
+  int schema_version_ = 0;
+};
+
+}  // namespace vigil::storage
