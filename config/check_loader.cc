@@ -18,12 +18,6 @@ constexpr std::array<std::string_view, 7> kMethods = {"GET",    "HEAD",  "POST",
                                                       "PATCH",  "DELETE", "OPTIONS"};
 constexpr Millis kMinInterval{1000};
 
-bool IsHeaderToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c);
-  });
-}
-
 }  // namespace
 
 std::string ValidateHttpUrl(const std::string& url) {
@@ -221,7 +215,7 @@ std::optional<HeaderAssertion> ReadHeaderAssertion(YamlReader& r, const YAML::No
   HeaderAssertion a;
   if (const YAML::Node n = node["name"]) {
     if (auto v = r.String(n, ChildKey(key, "name"))) {
-      if (!IsHeaderToken(*v)) r.Fail(n, ChildKey(key, "name"), "invalid header name '" + *v + "'");
+      if (!core::IsHttpToken(*v)) r.Fail(n, ChildKey(key, "name"), "invalid header name '" + *v + "'");
       a.name = *v;
     }
   } else {
@@ -302,7 +296,7 @@ Headers ReadStringMap(YamlReader& r, const YAML::Node& node, const std::string& 
   for (const auto& kv : node) {
     const std::string name = kv.first.Scalar();
     const std::string child = ChildKey(key, name);
-    if (header_names && !IsHeaderToken(name)) {
+    if (header_names && !core::IsHttpToken(name)) {
       r.Fail(kv.first, child, "invalid header name");
       continue;
     }

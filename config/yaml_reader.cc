@@ -216,6 +216,7 @@ std::optional<std::string> YamlReader::String(const YAML::Node& node, std::strin
 }
 
 std::optional<Literal> YamlReader::LiteralValue(const YAML::Node& node, std::string_view key) {
+  if (node.IsNull()) return Literal{"null", false};  // `equals: null` (or `~`) asks for JSON null
   std::optional<std::string> text = Scalar(node, key);
   if (!text) return std::nullopt;
   return Literal{*text, node.Tag() == "!"};  // yaml-cpp tags quoted scalars "!"

@@ -23,6 +23,11 @@ void WorkerPool::WaitIdle() {
   idle_cv_.wait(lock, [&] { return queue_.empty() && busy_ == 0; });
 }
 
+bool WorkerPool::WaitIdleFor(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return idle_cv_.wait_for(lock, timeout, [&] { return queue_.empty() && busy_ == 0; });
+}
+
 void WorkerPool::Stop() {
   {
     std::lock_guard lock(mu_);

@@ -3,6 +3,7 @@
 // flood of due checks can never grow memory without bound. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -23,6 +24,8 @@ class WorkerPool {
   bool TrySubmit(std::function<void()> task);
   // Blocks until no task is queued or running.
   void WaitIdle();
+  // As WaitIdle, for at most `timeout`; true when idle.
+  bool WaitIdleFor(std::chrono::milliseconds timeout);
   // Stops taking tasks, drops the queued ones, and waits for the running ones to finish.
   void Stop();
 

@@ -161,6 +161,11 @@ const std::string* HttpResponse::Header(std::string_view name) const {
 
 PocoHttpClient::PocoHttpClient() { IgnoreSigpipe(); }
 
+void PocoHttpClient::AbortAll() {
+  resolver_.AbortAll();
+  deadlines_.FireAll();
+}
+
 HttpResponse PocoHttpClient::Execute(const HttpRequest& request) {
   const Clock::time_point start = Clock::now();
   const core::SteadyTime deadline = start + request.timeout;

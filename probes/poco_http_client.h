@@ -16,6 +16,8 @@ class PocoHttpClient final : public HttpClient {
  public:
   PocoHttpClient();
   HttpResponse Execute(const HttpRequest& request) override;
+  // Ends every exchange in flight at once; used at shutdown after the drain period.
+  void AbortAll();
 
  private:
   struct Hop {

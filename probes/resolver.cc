@@ -32,10 +32,13 @@ Resolver::Answer Resolver::Resolve(const std::string& host, core::SteadyTime dea
   job->host = host;
   {
     std::lock_guard lock(mu_);
+    if (aborted_) return {Status::kError, {}, "DNS lookup of " + host + " aborted: shutting down"};
     if (pending_.size() >= kMaxPending) {
       return {Status::kError, {}, "DNS resolver saturated: too many lookups in flight"};
     }
     pending_.push_back(job);
+    std::erase_if(waiting_, [](const std::weak_ptr<Job>& w) { return w.expired(); });
+    waiting_.push_back(job);
   }
   cv_.notify_one();
   std::unique_lock lock(job->mu);
@@ -43,6 +46,25 @@ Resolver::Answer Resolver::Resolve(const std::string& host, core::SteadyTime dea
     return {Status::kTimeout, {}, "DNS lookup of " + host + " did not finish in time"};
   }
   return job->answer;
+}
+
+void Resolver::AbortAll() {
+  std::vector<std::shared_ptr<Job>> jobs;
+  {
+    std::lock_guard lock(mu_);
+    aborted_ = true;
+    for (auto& w : waiting_) {
+      if (auto j = w.lock()) jobs.push_back(std::move(j));
+    }
+    pending_.clear();
+  }
+  for (auto& job : jobs) {
+    std::lock_guard lock(job->mu);
+    if (job->done) continue;
+    job->answer = {Status::kError, {}, "DNS lookup of " + job->host + " aborted: shutting down"};
+    job->done = true;
+    job->cv.notify_all();
+  }
 }
 
 void Resolver::Loop() {
@@ -69,6 +91,7 @@ void Resolver::Loop() {
       answer = {Status::kError, {}, "DNS lookup of " + job->host + " failed: " + e.displayText()};
     }
     std::lock_guard lock(job->mu);
+    if (job->done) continue;  // aborted meanwhile
     job->answer = std::move(answer);
     job->done = true;
     job->cv.notify_all();

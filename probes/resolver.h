@@ -32,6 +32,8 @@ class Resolver {
   Resolver& operator=(const Resolver&) = delete;
 
   Answer Resolve(const std::string& host, core::SteadyTime deadline);
+  // Makes every waiting and future Resolve() return at once (shutdown).
+  void AbortAll();
 
  private:
   struct Job;
@@ -42,6 +44,8 @@ class Resolver {
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> pending_;  // GUARDED_BY(mu_)
   bool stopping_ = false;                     // GUARDED_BY(mu_)
+  bool aborted_ = false;                      // GUARDED_BY(mu_)
+  std::vector<std::weak_ptr<Job>> waiting_;   // GUARDED_BY(mu_)
   std::vector<std::thread> threads_;
 };
 

@@ -50,6 +50,16 @@ bool SocketDeadlines::Fired(uint64_t id) {
   return it != entries_.end() && it->second.fired;
 }
 
+void SocketDeadlines::FireAll() {
+  std::lock_guard lock(mu_);
+  for (auto& [id, e] : entries_) {
+    if (e.fired) continue;
+    e.fired = true;
+    ::shutdown(e.fd, SHUT_RDWR);
+  }
+  by_deadline_.clear();
+}
+
 void SocketDeadlines::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {

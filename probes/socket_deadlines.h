@@ -22,6 +22,9 @@ class SocketDeadlines {
   SocketDeadlines(const SocketDeadlines&) = delete;
   SocketDeadlines& operator=(const SocketDeadlines&) = delete;
 
+  // Shuts down every armed socket now (shutdown: abort what is in flight).
+  void FireAll();
+
   // Arms `fd` until the Guard is destroyed. The Guard MUST be destroyed before the socket is
   // closed, so the watchdog never shuts down a descriptor number that was reused.
   class Guard {

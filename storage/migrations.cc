@@ -22,6 +22,22 @@ const std::vector<std::vector<std::string>>& Migrations() {
           "CREATE INDEX results_by_check ON results(provider, check_name, ts_ms)",
           "CREATE INDEX results_by_time ON results(ts_ms)",
       },
+      // 2: health: the last state of every check, every provider transition, incidents.
+      {
+          "CREATE TABLE check_states ("
+          " provider TEXT NOT NULL, check_name TEXT NOT NULL, state TEXT NOT NULL,"
+          " since_ms INTEGER NOT NULL, PRIMARY KEY (provider, check_name))",
+          "CREATE TABLE incidents ("
+          " id INTEGER PRIMARY KEY, provider TEXT NOT NULL, state TEXT NOT NULL,"
+          " started_ms INTEGER NOT NULL, ended_ms INTEGER, reasons TEXT NOT NULL)",
+          "CREATE INDEX incidents_by_start ON incidents(started_ms)",
+          "CREATE UNIQUE INDEX incidents_one_open ON incidents(provider) WHERE ended_ms IS NULL",
+          "CREATE TABLE transitions ("
+          " id INTEGER PRIMARY KEY, provider TEXT NOT NULL, from_state TEXT NOT NULL,"
+          " to_state TEXT NOT NULL, ts_ms INTEGER NOT NULL, reasons TEXT NOT NULL,"
+          " incident_id INTEGER REFERENCES incidents(id))",
+          "CREATE INDEX transitions_by_provider ON transitions(provider, ts_ms)",
+      },
   };
   return kMigrations;
 }

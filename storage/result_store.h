@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/core/clock.h"
+#include "alerts/health_tracker.h"
 #include "daemon/core/status.h"
 #include "probes/probe_result.h"
 
@@ -17,6 +18,7 @@ namespace vigil::storage {
 
 struct WriteBatch {
   std::vector<probes::ProbeResult> results;
+  alerts::HealthChanges health;  // stored in the same transaction as the results
 };
 
 struct ResultQuery {
@@ -32,12 +34,48 @@ struct StoredResult {
   probes::ProbeResult result;
 };
 
+struct IncidentQuery {
+  std::string provider;                 // empty: every provider
+  std::optional<core::WallTime> since;  // incidents still open at or started after `since`
+  std::size_t limit = 100;
+};
+
+struct StoredTransition {
+  alerts::HealthState from;
+  alerts::HealthState to;
+  core::WallTime at;
+  std::vector<alerts::Reason> reasons;
+};
+
+struct StoredIncident {
+  int64_t id = 0;
+  std::string provider;
+  alerts::HealthState state;  // the worst state during the incident
+  core::WallTime started;
+  std::optional<core::WallTime> ended;
+  std::vector<alerts::Reason> reasons;  // at the worst moment
+  std::vector<StoredTransition> transitions;
+};
+
+struct Uptime {
+  int64_t total = 0;  // results in the window
+  int64_t up = 0;     // results that did not fail
+};
+
 class ResultStore {
  public:
   virtual ~ResultStore() = default;
   virtual core::Status Write(const WriteBatch& batch) = 0;
   // Newest first.
   virtual core::Result<std::vector<StoredResult>> Results(const ResultQuery& query) const = 0;
+  // Newest first.
+  virtual core::Result<std::vector<StoredIncident>> Incidents(const IncidentQuery& query) const = 0;
+  // Total time of every result that got a response since `since`, ascending.
+  virtual core::Result<std::vector<double>> Latencies(const std::string& provider, const std::string& check,
+                                                      core::WallTime since) const = 0;
+  virtual core::Result<Uptime> UptimeSince(const std::string& provider, core::WallTime since) const = 0;
+  // The state a restart resumes from.
+  virtual core::Result<alerts::SavedState> LoadSavedState() const = 0;
 };
 
 }  // namespace vigil::storage

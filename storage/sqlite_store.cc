@@ -3,10 +3,12 @@
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <mutex>
 
+#include "alerts/health_json.h"
 #include "probes/result_json.h"
 #include "storage/migrations.h"
 
@@ -17,7 +19,6 @@ using namespace Poco::Data::Keywords;
 using Poco::Int64;
 
 constexpr std::size_t kBusyTimeoutSeconds = 5;
-constexpr std::size_t kMaxQueryLimit = 1000;
 
 void RegisterConnector() {
   static std::once_flag once;
@@ -86,13 +87,13 @@ core::Status SqliteStore::Migrate() {
   return core::Status::Ok();
 }
 
-core::Status SqliteStore::Write(const WriteBatch& batch) {
-  if (batch.results.empty()) return core::Status::Ok();
+void SqliteStore::InsertResults(const std::vector<probes::ProbeResult>& results) {
+  if (results.empty()) return;
   std::vector<Int64> ts, cert;
   std::vector<std::string> provider, check, outcome, findings, excerpt;
   std::vector<int> status, truncated;
   std::vector<double> dns, connect, tls, ttfb, transfer, total;
-  for (const auto& r : batch.results) {
+  for (const auto& r : results) {
     ts.push_back(core::ToUnixMillis(r.time));
     provider.push_back(r.provider);
     check.push_back(r.check);
@@ -109,69 +110,72 @@ core::Status SqliteStore::Write(const WriteBatch& batch) {
     truncated.push_back(r.body_truncated ? 1 : 0);
     cert.push_back(r.cert_not_after ? core::ToUnixMillis(*r.cert_not_after) : -1);
   }
+  *writer_ << "INSERT INTO results(ts_ms, provider, check_name, outcome, status_code, dns_ms, connect_ms,"
+              " tls_ms, ttfb_ms, transfer_ms, total_ms, findings, body_excerpt, body_truncated,"
+              " cert_not_after_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?,-1))",
+      use(ts), use(provider), use(check), use(outcome), use(status), use(dns), use(connect), use(tls),
+      use(ttfb), use(transfer), use(total), use(findings), use(excerpt), use(truncated), use(cert), now;
+}
+
+void SqliteStore::WriteHealth(const alerts::HealthChanges& health) {
+  for (const auto& c : health.checks) {
+    *writer_ << "INSERT INTO check_states(provider, check_name, state, since_ms) VALUES(?,?,?,?)"
+                " ON CONFLICT(provider, check_name) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms",
+        bind(c.provider), bind(c.check), bind(std::string(alerts::HealthStateName(c.state))),
+        bind(core::ToUnixMillis(c.since)), now;
+  }
+  for (const auto& t : health.transitions) {
+    const std::string to = alerts::HealthStateName(t.to);
+    const std::string reasons = alerts::ReasonsToJsonText(t.reasons);
+    const Int64 at = core::ToUnixMillis(t.at);
+    switch (t.incident) {
+      case alerts::IncidentAction::kOpen:
+        *writer_ << "INSERT INTO incidents(provider, state, started_ms, reasons) VALUES(?,?,?,?)",
+            bind(t.provider), bind(to), bind(at), bind(reasons), now;
+        break;
+      case alerts::IncidentAction::kUpdate:  // the incident keeps its worst state and that moment's reasons
+        *writer_ << "UPDATE incidents SET reasons = CASE WHEN state = 'down' AND ? <> 'down' THEN reasons ELSE ? END,"
+                    " state = CASE WHEN state = 'down' THEN 'down' ELSE ? END"
+                    " WHERE provider = ? AND ended_ms IS NULL",
+            bind(to), bind(reasons), bind(to), bind(t.provider), now;
+        break;
+      case alerts::IncidentAction::kClose:
+        *writer_ << "UPDATE incidents SET ended_ms = ? WHERE provider = ? AND ended_ms IS NULL",
+            bind(at), bind(t.provider), now;
+        break;
+      case alerts::IncidentAction::kNone:
+        break;
+    }
+    *writer_ << "INSERT INTO transitions(provider, from_state, to_state, ts_ms, reasons, incident_id)"
+                " VALUES(?,?,?,?,?, CASE WHEN ? THEN (SELECT MAX(id) FROM incidents WHERE provider = ?) END)",
+        bind(t.provider), bind(std::string(alerts::HealthStateName(t.from))), bind(to), bind(at), bind(reasons),
+        bind(t.incident != alerts::IncidentAction::kNone ? 1 : 0), bind(t.provider), now;
+  }
+}
+
+core::Status SqliteStore::Write(const WriteBatch& batch) {
+  if (batch.results.empty() && batch.health.empty()) return core::Status::Ok();
   std::lock_guard lock(write_mu_);
   try {
     writer_->begin();
-    *writer_ << "INSERT INTO results(ts_ms, provider, check_name, outcome, status_code, dns_ms, connect_ms,"
-                " tls_ms, ttfb_ms, transfer_ms, total_ms, findings, body_excerpt, body_truncated,"
-                " cert_not_after_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?,-1))",
-        use(ts), use(provider), use(check), use(outcome), use(status), use(dns), use(connect), use(tls),
-        use(ttfb), use(transfer), use(total), use(findings), use(excerpt), use(truncated), use(cert), now;
+    InsertResults(batch.results);
+    WriteHealth(batch.health);
     writer_->commit();
   } catch (const Poco::Exception& e) {
     try {
       if (writer_->isTransaction()) writer_->rollback();
     } catch (const Poco::Exception&) {
     }
-    return core::Status::Error("cannot write results to " + path_ + ": " + e.displayText());
+    last_write_ok_ = false;
+    return core::Status::Error("cannot write to " + path_ + ": " + e.displayText());
   }
+  last_write_ok_ = true;
   return core::Status::Ok();
 }
 
-core::Result<std::vector<StoredResult>> SqliteStore::Results(const ResultQuery& q) const {
-  using Out = core::Result<std::vector<StoredResult>>;
-  std::vector<Int64> id, ts, cert;
-  std::vector<std::string> check, outcome, findings, excerpt;
-  std::vector<int> status, truncated;
-  std::vector<double> dns, connect, tls, ttfb, transfer, total;
-  std::string provider = q.provider;
-  std::string check_filter = q.check;
-  Int64 since = q.since ? core::ToUnixMillis(*q.since) : std::numeric_limits<Int64>::min();
-  Int64 until = q.until ? core::ToUnixMillis(*q.until) : std::numeric_limits<Int64>::max();
-  Int64 limit = static_cast<Int64>(std::min(q.limit, kMaxQueryLimit));
-  try {
-    Poco::Data::Session s = readers_->get();
-    s << "SELECT id, ts_ms, check_name, outcome, status_code, dns_ms, connect_ms, tls_ms, ttfb_ms,"
-         " transfer_ms, total_ms, findings, body_excerpt, body_truncated, COALESCE(cert_not_after_ms, -1)"
-         " FROM results WHERE provider = ? AND (? = '' OR check_name = ?) AND ts_ms >= ? AND ts_ms < ?"
-         " ORDER BY ts_ms DESC, id DESC LIMIT ?",
-        into(id), into(ts), into(check), into(outcome), into(status), into(dns), into(connect), into(tls),
-        into(ttfb), into(transfer), into(total), into(findings), into(excerpt), into(truncated), into(cert),
-        use(provider), use(check_filter), use(check_filter), use(since), use(until), use(limit), now;
-  } catch (const Poco::Exception& e) {
-    return Out::Error("cannot read results from " + path_ + ": " + e.displayText());
-  }
-  std::vector<StoredResult> out;
-  out.reserve(id.size());
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    StoredResult sr;
-    sr.id = id[i];
-    probes::ProbeResult& r = sr.result;
-    r.provider = q.provider;
-    r.check = check[i];
-    r.time = core::FromUnixMillis(ts[i]);
-    if (!probes::ParseOutcome(outcome[i], r.outcome)) return Out::Error("corrupt outcome in stored result");
-    r.status_code = status[i];
-    r.phases = {dns[i], connect[i], tls[i], ttfb[i], transfer[i], total[i]};
-    core::Result<std::vector<probes::Finding>> f = probes::FindingsFromJsonText(findings[i]);
-    if (!f.ok()) return f.status();
-    r.findings = std::move(f).value();
-    r.body_excerpt = excerpt[i];
-    r.body_truncated = truncated[i] != 0;
-    if (cert[i] >= 0) r.cert_not_after = core::FromUnixMillis(cert[i]);
-    out.push_back(std::move(sr));
-  }
-  return out;
+bool SqliteStore::Writable() const {
+  return last_write_ok_ && ::access(path_.c_str(), W_OK) == 0 &&
+         ::access(std::filesystem::absolute(path_).parent_path().c_str(), W_OK) == 0;
 }
 
 }  // namespace vigil::storage

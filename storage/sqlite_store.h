@@ -7,6 +7,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/SessionPool.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +23,13 @@ class SqliteStore final : public ResultStore {
 
   core::Status Write(const WriteBatch& batch) override;
   core::Result<std::vector<StoredResult>> Results(const ResultQuery& query) const override;
+  core::Result<std::vector<StoredIncident>> Incidents(const IncidentQuery& query) const override;
+  core::Result<std::vector<double>> Latencies(const std::string& provider, const std::string& check,
+                                              core::WallTime since) const override;
+  core::Result<Uptime> UptimeSince(const std::string& provider, core::WallTime since) const override;
+  core::Result<alerts::SavedState> LoadSavedState() const override;
+  // The database file can still be written (for /readyz).
+  bool Writable() const;
 
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
@@ -30,12 +38,15 @@ class SqliteStore final : public ResultStore {
  private:
   explicit SqliteStore(std::string path);
   core::Status Migrate();
+  void InsertResults(const std::vector<probes::ProbeResult>& results);  // REQUIRES: in a transaction
+  void WriteHealth(const alerts::HealthChanges& health);                // REQUIRES: in a transaction
 
   std::string path_;
   std::mutex write_mu_;  // Write() is documented single-threaded; the mutex makes misuse safe
   std::unique_ptr<Poco::Data::Session> writer_;
   std::unique_ptr<Poco::Data::SessionPool> readers_;
   int schema_version_ = 0;
+  std::atomic<bool> last_write_ok_{true};
 };
 
 }  // namespace vigil::storage

@@ -9,7 +9,7 @@ namespace {
 
 std::vector<vigil::cli::Command> Commands() {
   using namespace vigil::cli;
-  return {CheckConfigCommand(), ProbeCommand(), SimulateCommand(), VersionCommand()};
+  return {RunCommand(), CheckConfigCommand(), ProbeCommand(), StatusCommand(), SimulateCommand(), VersionCommand()};
 }
 
 void PrintUsage(std::ostream& out) {

@@ -1,7 +1,5 @@
 #include "daemon/core/log.h"
 
-#include <Poco/UTF8String.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -64,8 +62,23 @@ bool NeedsQuotes(std::string_view v) {
   return v.empty() || v.find_first_of(" \"=\t\n") != std::string_view::npos;
 }
 
+// JSON string literal; UTF-8 passes through, '/' is not escaped (Poco's escaper writes "\/").
 std::string JsonString(std::string_view s) {
-  return "\"" + Poco::UTF8::escape(std::string(s), true) + "\"";
+  std::string out = "\"";
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ uint64_t Fnv1a64(std::string_view s);
 std::string TruncateUtf8(std::string_view s, std::size_t max_bytes);
 // Replaces control bytes and invalid UTF-8 so the text is safe in a one-line message.
 std::string Printable(std::string_view s, std::size_t max_bytes);
+// An RFC 9110 token (header field names, methods).
+bool IsHttpToken(std::string_view s);
 // Edit distance, for "did you mean" hints.
 std::size_t EditDistance(std::string_view a, std::string_view b);
 

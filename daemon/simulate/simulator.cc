@@ -286,39 +286,52 @@ void Simulator::Stop() {
   }
 }
 
+namespace {
+
+bool UnderPrefix(const std::string& path, const std::string& prefix) {
+  return prefix == "/" || path == prefix || (path.rfind(prefix, 0) == 0 && path[prefix.size()] == '/');
+}
+
+}  // namespace
+
 core::Status Simulator::SetScenario(const std::string& path, const Scenario& scenario) {
   if (std::string err = ValidateScenario(scenario); !err.empty()) return core::Status::Error(err);
   if (path.empty() || path.front() != '/') return core::Status::Error("path must start with '/'");
   std::lock_guard lock(mu_);
   if (paths_.size() >= kMaxPaths && !paths_.count(path)) return core::Status::Error("too many paths");
-  paths_[path].scenario = scenario;
+  paths_[path] = PathState{scenario, 0};
   return core::Status::Ok();
 }
 
 void Simulator::Reset() {
   std::lock_guard lock(mu_);
   paths_.clear();
+  requests_.clear();
 }
 
 std::pair<Scenario, uint64_t> Simulator::Take(const std::string& path) {
   std::lock_guard lock(mu_);
+  if (requests_.size() < kMaxPaths || requests_.count(path)) ++requests_[path];
   auto best = paths_.end();
   for (auto it = paths_.begin(); it != paths_.end(); ++it) {
-    const std::string& p = it->first;
-    const bool match = p == "/" || path == p || (path.rfind(p, 0) == 0 && path[p.size()] == '/');
-    if (match && (best == paths_.end() || p.size() > best->first.size())) best = it;
+    if (UnderPrefix(path, it->first) && (best == paths_.end() || it->first.size() > best->first.size())) best = it;
   }
-  if (best == paths_.end()) {
-    if (paths_.size() >= kMaxPaths) return {Scenario(), 1};
-    best = paths_.emplace(path, PathState()).first;
-  }
-  ++best->second.calls;
-  return {best->second.scenario, best->second.calls};
+  if (best == paths_.end()) return {Scenario(), requests_.count(path) ? requests_[path] : 1};
+  return {best->second.scenario, ++best->second.calls};
 }
 
 std::map<std::string, Simulator::PathState> Simulator::Snapshot() const {
   std::lock_guard lock(mu_);
   return paths_;
+}
+
+uint64_t Simulator::Calls(const std::string& prefix) const {
+  std::lock_guard lock(mu_);
+  uint64_t n = 0;
+  for (const auto& [path, count] : requests_) {
+    if (UnderPrefix(path, prefix)) n += count;
+  }
+  return n;
 }
 
 bool Simulator::Pause(int64_t ms) {

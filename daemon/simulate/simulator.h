@@ -39,7 +39,7 @@ class Simulator {
  public:
   struct PathState {
     Scenario scenario;
-    uint64_t calls = 0;
+    uint64_t calls = 0;  // requests under this prefix since its scenario was set
   };
 
   // `listen` is HOST:PORT; port 0 picks a free one.
@@ -52,9 +52,13 @@ class Simulator {
   void Reset();
   void Stop();
 
-  // For the request handler: picks the scenario for `path` and counts the call.
+  // For the request handler: picks the scenario for `path` (its longest assigned prefix, else
+  // healthy), counts the call, and returns the call's number under that prefix.
   std::pair<Scenario, uint64_t> Take(const std::string& path);
+  // Assigned prefixes with their scenario and call count.
   std::map<std::string, PathState> Snapshot() const;
+  // Requests received for `prefix` and every path below it.
+  uint64_t Calls(const std::string& prefix) const;
   // Sleeps up to `ms`, returning false early when the simulator is stopping.
   bool Pause(int64_t ms);
   bool stopping() const { return stopping_; }
@@ -64,7 +68,8 @@ class Simulator {
 
   mutable std::mutex mu_;
   std::condition_variable stop_cv_;
-  std::map<std::string, PathState> paths_;  // GUARDED_BY(mu_); key: path prefix
+  std::map<std::string, PathState> paths_;   // GUARDED_BY(mu_); assigned prefixes
+  std::map<std::string, uint64_t> requests_;  // GUARDED_BY(mu_); calls per exact path
   std::atomic<bool> stopping_{false};
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   uint16_t port_ = 0;

@@ -62,7 +62,9 @@ TEST(SqliteStore, SurvivesReopenUsesWalAndIsOwnerOnly) {
     auto store = SqliteStore::Open(path);
     ASSERT_TRUE(store.ok());
     EXPECT_EQ((*store)->schema_version(), SqliteStore::LatestSchemaVersion());
-    ASSERT_TRUE((*store)->Write({{Result("balance", 1, probes::Outcome::kPass)}}).ok());
+    storage::WriteBatch one;
+    one.results.push_back(Result("balance", 1, probes::Outcome::kPass));
+    ASSERT_TRUE((*store)->Write(one).ok());
   }
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);

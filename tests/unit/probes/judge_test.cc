@@ -27,6 +27,10 @@ class JudgeTest : public ::testing::Test {
                                             std::make_shared<core::Redactor>(r.config->secrets));
   }
   ProbeResult Judge(HttpResponse response) {
+    if (!runner_) {
+      ADD_FAILURE() << "the test's config did not load";
+      return {};
+    }
     return runner_->Judge(runner_->target(0), clock_.Now(), std::move(response));
   }
   std::vector<std::string> Messages(const ProbeResult& r) {

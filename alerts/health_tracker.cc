@@ -1,0 +1,122 @@
+#include "alerts/health_tracker.h"
+
+namespace vigil::alerts {
+
+void HealthChanges::Append(HealthChanges&& other) {
+  for (auto& c : other.checks) checks.push_back(std::move(c));
+  for (auto& t : other.transitions) transitions.push_back(std::move(t));
+}
+
+HealthTracker::HealthTracker(std::shared_ptr<const config::Config> config) { Reconfigure(std::move(config)); }
+
+void HealthTracker::Reconfigure(std::shared_ptr<const config::Config> config) {
+  std::map<std::string, CheckEntry> checks;
+  std::map<std::string, ProviderEntry> providers;
+  for (const auto& p : config->providers) {
+    auto pit = providers_.find(p.name);
+    providers.emplace(p.name, pit == providers_.end() ? ProviderEntry() : pit->second);
+    for (const auto& c : p.checks) {
+      const std::string key = Key(p.name, c.name);
+      auto it = checks_.find(key);
+      if (it != checks_.end()) {
+        it->second.machine.SetThresholds(c.failure_threshold, c.success_threshold);
+        checks.emplace(key, std::move(it->second));
+      } else {
+        checks.emplace(key, CheckEntry{CheckHealth(c.failure_threshold, c.success_threshold), {}, {}});
+      }
+    }
+  }
+  checks_ = std::move(checks);
+  providers_ = std::move(providers);
+  config_ = std::move(config);
+}
+
+void HealthTracker::Restore(const SavedState& saved) {
+  for (const auto& c : saved.checks) {
+    auto it = checks_.find(Key(c.provider, c.check));
+    if (it == checks_.end()) continue;
+    it->second.machine.Restore(c.state);
+    it->second.since = c.since;
+  }
+  for (const auto& p : saved.providers) {
+    auto it = providers_.find(p.provider);
+    if (it == providers_.end()) continue;
+    it->second.state = p.state;
+    it->second.since = p.since;
+    it->second.incident_open = p.state == HealthState::kDown || p.state == HealthState::kDegraded;
+  }
+}
+
+HealthState HealthTracker::Computed(const config::ProviderConfig& p) const {
+  std::vector<HealthState> states;
+  for (const auto& c : p.checks) states.push_back(checks_.at(Key(p.name, c.name)).machine.state());
+  return Worst(states);
+}
+
+std::vector<Reason> HealthTracker::ReasonsOf(const config::ProviderConfig& p) const {
+  std::vector<Reason> out;
+  for (const auto& c : p.checks) {
+    const CheckEntry& e = checks_.at(Key(p.name, c.name));
+    const HealthState s = e.machine.state();
+    if ((s != HealthState::kDown && s != HealthState::kDegraded) || !e.last) continue;
+    for (const auto& f : e.last->findings) out.push_back({c.name, f.kind, f.message});
+  }
+  return out;
+}
+
+HealthState HealthTracker::StateOf(const std::string& provider) const {
+  auto it = providers_.find(provider);
+  return it == providers_.end() ? HealthState::kUnknown : it->second.state;
+}
+
+HealthChanges HealthTracker::Observe(const probes::ProbeResult& r) {
+  HealthChanges changes;
+  auto cit = checks_.find(Key(r.provider, r.check));
+  const config::ProviderConfig* p = config_->FindProvider(r.provider);
+  if (cit == checks_.end() || p == nullptr) return changes;  // from a check a reload removed
+  CheckEntry& check = cit->second;
+  check.last = r;
+  if (check.machine.Observe(r.outcome) == HealthTransition::kChanged) {
+    check.since = r.time;
+    changes.checks.push_back({r.provider, r.check, check.machine.state(), r.time});
+  }
+  ProviderEntry& provider = providers_.at(r.provider);
+  const HealthState computed = Computed(*p);
+  // "unknown" while some checks have no result yet is not news: keep the last known state.
+  if (computed == provider.state || (computed == HealthState::kUnknown && provider.state != HealthState::kUnknown)) {
+    return changes;
+  }
+  ProviderTransition t{r.provider, provider.state, computed, r.time, ReasonsOf(*p), IncidentAction::kNone};
+  const bool bad = computed == HealthState::kDown || computed == HealthState::kDegraded;
+  if (bad) {
+    t.incident = provider.incident_open ? IncidentAction::kUpdate : IncidentAction::kOpen;
+  } else if (provider.incident_open) {
+    t.incident = IncidentAction::kClose;
+  }
+  provider.incident_open = bad;
+  provider.state = computed;
+  provider.since = r.time;
+  changes.transitions.push_back(std::move(t));
+  return changes;
+}
+
+std::vector<ProviderStatus> HealthTracker::Snapshot() const {
+  std::vector<ProviderStatus> out;
+  for (const auto& p : config_->providers) {
+    const ProviderEntry& e = providers_.at(p.name);
+    ProviderStatus s;
+    s.name = p.name;
+    s.state = e.state;
+    s.since = e.since;
+    s.reasons = ReasonsOf(p);
+    s.recommended = Recommend(p.name, e.state, p.fallback, [&](const std::string& f) { return StateOf(f); });
+    for (const auto& c : p.checks) {
+      const CheckEntry& ce = checks_.at(Key(p.name, c.name));
+      s.checks.push_back({c.name, ce.machine.state(), ce.since, ce.last});
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace vigil::alerts

@@ -1,0 +1,108 @@
+// HealthTracker: turns probe results into check states, provider states, transitions and
+// incidents (SPEC §3), using one CheckHealth state machine per check. A provider is the worst
+// of its checks; an incident is a period in which a provider is not up (it opens when the
+// provider leaves up, records every change while open, and closes when it is up again).
+// Observe() returns every change so the caller stores it in the same transaction as the
+// results. Not thread-safe: owned by the pipeline thread; Snapshot() copies for readers.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alerts/health.h"
+#include "config/config.h"
+#include "probes/probe_result.h"
+
+namespace vigil::alerts {
+
+struct Reason {
+  std::string check;
+  probes::FindingKind kind;
+  std::string message;
+};
+
+struct CheckStatus {
+  std::string name;
+  HealthState state = HealthState::kUnknown;
+  core::WallTime since;
+  std::optional<probes::ProbeResult> last;
+};
+
+struct ProviderStatus {
+  std::string name;
+  HealthState state = HealthState::kUnknown;
+  core::WallTime since;
+  std::vector<Reason> reasons;
+  std::string recommended;
+  std::vector<CheckStatus> checks;
+};
+
+struct CheckStateChange {
+  std::string provider;
+  std::string check;
+  HealthState state;
+  core::WallTime since;
+};
+
+// What a provider transition does to its incident.
+enum class IncidentAction { kNone, kOpen, kUpdate, kClose };
+
+struct ProviderTransition {
+  std::string provider;
+  HealthState from;
+  HealthState to;
+  core::WallTime at;
+  std::vector<Reason> reasons;
+  IncidentAction incident = IncidentAction::kNone;
+};
+
+struct HealthChanges {
+  std::vector<CheckStateChange> checks;
+  std::vector<ProviderTransition> transitions;  // in the order they happened
+  bool empty() const { return checks.empty() && transitions.empty(); }
+  void Append(HealthChanges&& other);
+};
+
+// What a restart reads back: the last known state of every check and provider.
+struct SavedState {
+  std::vector<CheckStateChange> checks;
+  std::vector<CheckStateChange> providers;  // check field unused
+};
+
+class HealthTracker {
+ public:
+  explicit HealthTracker(std::shared_ptr<const config::Config> config);
+
+  // Adopts a new config. Checks that still exist keep their state machine (and so their state
+  // and counters); providers keep their state. New checks start unknown.
+  void Reconfigure(std::shared_ptr<const config::Config> config);
+  void Restore(const SavedState& saved);
+  HealthChanges Observe(const probes::ProbeResult& result);
+
+  std::vector<ProviderStatus> Snapshot() const;
+
+ private:
+  struct CheckEntry {
+    CheckHealth machine;
+    core::WallTime since;
+    std::optional<probes::ProbeResult> last;
+  };
+  struct ProviderEntry {
+    HealthState state = HealthState::kUnknown;
+    core::WallTime since;
+    bool incident_open = false;
+  };
+  static std::string Key(const std::string& provider, const std::string& check) { return provider + "/" + check; }
+  HealthState Computed(const config::ProviderConfig& p) const;
+  std::vector<Reason> ReasonsOf(const config::ProviderConfig& p) const;
+  HealthState StateOf(const std::string& provider) const;
+
+  std::shared_ptr<const config::Config> config_;
+  std::map<std::string, CheckEntry> checks_;        // "provider/check"
+  std::map<std::string, ProviderEntry> providers_;  // by provider name
+};
+
+}  // namespace vigil::alerts

@@ -1,0 +1,208 @@
+#include "daemon/app.h"
+
+#include <filesystem>
+
+#include "config/loader.h"
+#include "daemon/core/log.h"
+#include "daemon/sd_notify.h"
+#include "daemon/signals.h"
+
+namespace vigil::daemon {
+namespace {
+
+constexpr auto kDrainPeriod = std::chrono::seconds(7);
+
+std::string StatePath(const std::string& state_dir, const std::string& sqlite) {
+  if (!sqlite.empty() && sqlite.front() == '/') return sqlite;
+  std::string dir = state_dir;
+  if (dir.empty()) {
+    if (const char* env = std::getenv("STATE_DIRECTORY")) dir = std::string(env).substr(0, std::string(env).find(':'));
+  }
+  return dir.empty() ? sqlite : dir + "/" + sqlite;
+}
+
+void LogErrors(const config::LoadResult& loaded, const char* what) {
+  for (const auto& e : loaded.errors) core::Log::Error("config", what, {{"error", e.ToString()}});
+}
+
+}  // namespace
+
+App::App(AppOptions options) : options_(std::move(options)) {}
+
+App::~App() { Shutdown(); }
+
+std::shared_ptr<const config::Config> App::config() const {
+  std::lock_guard lock(config_mu_);
+  return config_;
+}
+
+std::string App::NotReadyReason() const {
+  if (stopping_) return "shutting down";
+  if (!store_->Writable()) return "the database " + store_->path() + " is not writable";
+  return "";
+}
+
+std::vector<std::string> App::ProbeNow(const std::string& provider) {
+  std::vector<std::string> started;
+  const auto c = config();
+  if (const config::ProviderConfig* p = c->FindProvider(provider)) {
+    for (const auto& check : p->checks) {
+      if (scheduler_->RunNow(provider + "/" + check.name)) started.push_back(check.name);
+    }
+  }
+  return started;
+}
+
+int App::Start() {
+  config::LoadResult loaded = config::LoadConfigFile(options_.config_path, config::SecretSources::FromProcess());
+  if (!loaded.ok()) {
+    std::fputs(loaded.ErrorText().c_str(), stderr);
+    return 2;
+  }
+  core::Log::SetRedactor(std::make_shared<core::Redactor>(loaded.config->secrets));
+  const std::string db = StatePath(options_.state_dir, loaded.config->storage.sqlite);
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::absolute(db).parent_path(), ec);
+  auto store = storage::SqliteStore::Open(db);
+  if (!store.ok()) {
+    core::Log::Error("storage", store.message());
+    return 3;
+  }
+  store_ = std::move(store).value();
+  health_ = std::make_unique<HealthStage>(loaded.config);
+  core::Result<alerts::SavedState> saved = store_->LoadSavedState();
+  if (!saved.ok()) {
+    core::Log::Error("storage", saved.message());
+    return 3;
+  }
+  health_->Restore(*saved);
+  metrics_ = std::make_unique<Metrics>(*health_);
+  pipeline_ = std::make_unique<ResultPipeline>(*store_, 100'000);
+  pipeline_->AddStage(health_.get());
+  pipeline_->AddStage(metrics_.get());
+  pipeline_->Start();
+  pool_ = std::make_unique<WorkerPool>(loaded.config->scheduler.workers, static_cast<std::size_t>(loaded.config->scheduler.queue));
+  scheduler_ = std::make_unique<Scheduler>(core::SystemClock::Instance(), *pool_, metrics_.get());
+  Apply(loaded.config);
+  metrics_->SetReloadResult(true, Now());
+  api_ = std::make_unique<http::Api>(*this);
+  const std::string listen = options_.listen.empty() ? loaded.config->server.listen : options_.listen;
+  auto server = http::HttpServer::Start(listen, [this](auto& req, auto& resp) { api_->Handle(req, resp); });
+  if (!server.ok()) {
+    core::Log::Error("http", server.message());
+    return 3;
+  }
+  server_ = std::move(server).value();
+  scheduler_thread_ = std::thread([this] { SchedulerLoop(); });
+  const std::string bound = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(server_->port());
+  core::Log::Info("daemon", "started", {{"listen", bound}, {"database", db},
+                                        {"providers", std::to_string(loaded.config->providers.size())},
+                                        {"checks", std::to_string(loaded.config->CheckCount())}});
+  SdNotify("READY=1\nSTATUS=monitoring " + std::to_string(loaded.config->CheckCount()) + " checks");
+  return 0;
+}
+
+void App::Apply(std::shared_ptr<const config::Config> config) {
+  auto runner = std::make_shared<probes::CheckRunner>(config, client_, core::SystemClock::Instance(),
+                                                      std::make_shared<core::Redactor>(config->secrets));
+  std::vector<ScheduledCheck> checks;
+  for (std::size_t i = 0; i < runner->size(); ++i) {
+    const auto& t = runner->target(i);
+    checks.push_back({t.key, t.check->interval, t.check->interval_when_failing});
+  }
+  health_->Reconfigure(config);
+  metrics_->Reconfigure(*config);
+  scheduler_->SetChecks(std::move(checks), [this, runner](std::size_t i) {
+    probes::ProbeResult r = runner->Run(i);
+    if (aborting_) return false;  // cut short by shutdown: says nothing about the provider
+    const bool failing = r.outcome == probes::Outcome::kFail;
+    if (!pipeline_->Submit(std::move(r))) metrics_->CountDroppedResult();
+    return failing;
+  });
+  std::lock_guard lock(config_mu_);
+  config_ = std::move(config);
+  runner_ = std::move(runner);
+}
+
+void App::Reload() {
+  SdNotify("RELOADING=1");
+  config::LoadResult loaded = config::LoadConfigFile(options_.config_path, config::SecretSources::FromProcess());
+  if (!loaded.ok()) {
+    LogErrors(loaded, "reload rejected; the previous config keeps running");
+    metrics_->SetReloadResult(false, Now());
+    SdNotify("READY=1\nSTATUS=reload rejected; running the previous config");
+    return;
+  }
+  const auto old = config();
+  if (loaded.config->server.listen != old->server.listen && options_.listen.empty()) {
+    core::Log::Warn("config", "server.listen changed; it takes effect after a restart");
+  }
+  if (loaded.config->storage.sqlite != old->storage.sqlite) {
+    core::Log::Warn("config", "storage.sqlite changed; it takes effect after a restart");
+  }
+  core::Log::SetRedactor(std::make_shared<core::Redactor>(loaded.config->secrets));
+  Apply(loaded.config);
+  metrics_->SetReloadResult(true, Now());
+  core::Log::Info("config", "reloaded", {{"providers", std::to_string(loaded.config->providers.size())},
+                                         {"checks", std::to_string(loaded.config->CheckCount())}});
+  SdNotify("READY=1\nSTATUS=monitoring " + std::to_string(loaded.config->CheckCount()) + " checks");
+}
+
+void App::SchedulerLoop() {
+  const std::optional<std::chrono::milliseconds> watchdog = WatchdogPingInterval();
+  auto next_ping = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    const core::SteadyTime next = scheduler_->Tick();
+    const auto now = std::chrono::steady_clock::now();
+    if (watchdog && now >= next_ping) {
+      SdNotify("WATCHDOG=1");  // from this loop: a stalled scheduler stops the pings
+      next_ping = now + *watchdog;
+    }
+    core::SteadyTime wake = std::min(next, now + std::chrono::seconds(1));
+    if (watchdog) wake = std::min(wake, next_ping);
+    scheduler_->WaitUntil(wake);
+  }
+}
+
+void App::Shutdown() {
+  if (stopping_.exchange(true)) return;
+  SdNotify("STOPPING=1");
+  if (scheduler_thread_.joinable()) {
+    scheduler_->Wake();
+    scheduler_thread_.join();
+  }
+  if (pool_) {
+    // Let probes in flight finish for a while; then cut them short.
+    if (!pool_->WaitIdleFor(kDrainPeriod)) {
+      core::Log::Warn("daemon", "probes still running at shutdown were cut short",
+                      {{"probes", std::to_string(pool_->busy())}});
+      aborting_ = true;
+      client_.AbortAll();
+      pool_->WaitIdle();
+    }
+    pool_->Stop();
+  }
+  if (pipeline_) pipeline_->Stop();  // commits everything already submitted
+  if (server_) server_->Stop();
+  core::Log::Info("daemon", "stopped");
+}
+
+int App::Run(const sigset_t& signals) {
+  if (const int rc = Start(); rc != 0) {
+    Shutdown();
+    return rc;
+  }
+  for (;;) {
+    const int sig = WaitForSignal(signals, std::chrono::seconds(1));
+    if (sig == SIGHUP) {
+      Reload();
+    } else if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
+      core::Log::Info("daemon", "stopping", {{"signal", strsignal(sig)}});
+      break;
+    }
+  }
+  Shutdown();
+  return 0;
+}
+
+}  // namespace vigil::daemon

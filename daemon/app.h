@@ -1,0 +1,77 @@
+// App: the composition root of `vigil run`. It builds and wires the parts — store, HTTP client,
+// health stage, metrics, pipeline, worker pool, scheduler, listener — and runs the signal loop:
+// SIGHUP reloads (a bad config is rejected and the old one keeps running), SIGTERM/SIGINT
+// drain in-flight probes and commit every result before exiting 0. It does nothing else.
+#pragma once
+
+#include <signal.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "daemon/health_stage.h"
+#include "daemon/http/api.h"
+#include "daemon/http/server.h"
+#include "daemon/metrics.h"
+#include "daemon/result_pipeline.h"
+#include "daemon/scheduler.h"
+#include "daemon/worker_pool.h"
+#include "probes/check_runner.h"
+#include "probes/poco_http_client.h"
+#include "storage/sqlite_store.h"
+
+namespace vigil::daemon {
+
+struct AppOptions {
+  std::string config_path;
+  std::string state_dir;  // empty: $STATE_DIRECTORY, else the working directory
+  std::string listen;     // empty: server.listen from the config
+};
+
+class App final : public http::ApiBackend {
+ public:
+  explicit App(AppOptions options);
+  ~App() override;
+
+  // Blocks until SIGTERM/SIGINT; returns the exit code. `signals` are already blocked.
+  int Run(const sigset_t& signals);
+
+  // ApiBackend
+  std::shared_ptr<const config::Config> config() const override;
+  std::shared_ptr<const StatusSnapshot> status() const override { return health_->snapshot(); }
+  const storage::ResultStore& store() const override { return *store_; }
+  std::string RenderMetrics() override { return metrics_->Render(); }
+  std::string NotReadyReason() const override;
+  std::vector<std::string> ProbeNow(const std::string& provider) override;
+  core::WallTime Now() const override { return core::SystemClock::Instance().Now(); }
+
+ private:
+  int Start();
+  void Apply(std::shared_ptr<const config::Config> config);  // runner + schedule for a config
+  void Reload();
+  void Shutdown();
+  void SchedulerLoop();
+
+  AppOptions options_;
+  mutable std::mutex config_mu_;
+  std::shared_ptr<const config::Config> config_;  // GUARDED_BY(config_mu_)
+  std::shared_ptr<probes::CheckRunner> runner_;   // GUARDED_BY(config_mu_)
+
+  std::unique_ptr<storage::SqliteStore> store_;
+  probes::PocoHttpClient client_;
+  std::unique_ptr<HealthStage> health_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<ResultPipeline> pipeline_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<http::Api> api_;
+  std::unique_ptr<http::HttpServer> server_;
+  std::thread scheduler_thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> aborting_{false};  // in-flight probes were cut short: their results are not news
+};
+
+}  // namespace vigil::daemon

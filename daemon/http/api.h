@@ -1,0 +1,49 @@
+// The HTTP API (SPEC §5), the status page and /metrics, as one request handler. Handlers only
+// read: state comes from the published status snapshot and the store; the one write (probe now)
+// goes through the backend and needs the API token. Every error is {"error", "detail"}.
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/health_stage.h"
+#include "storage/result_store.h"
+
+namespace vigil::daemon::http {
+
+// What the handlers need from the running daemon.
+class ApiBackend {
+ public:
+  virtual ~ApiBackend() = default;
+  virtual std::shared_ptr<const config::Config> config() const = 0;
+  virtual std::shared_ptr<const StatusSnapshot> status() const = 0;
+  virtual const storage::ResultStore& store() const = 0;
+  virtual std::string RenderMetrics() = 0;
+  // Empty when ready; otherwise why not.
+  virtual std::string NotReadyReason() const = 0;
+  // Runs the provider's checks now; returns the checks that were started.
+  virtual std::vector<std::string> ProbeNow(const std::string& provider) = 0;
+  virtual core::WallTime Now() const = 0;
+};
+
+class Api {
+ public:
+  explicit Api(ApiBackend& backend) : backend_(backend) {}
+  void Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
+
+ private:
+  ApiBackend& backend_;
+};
+
+// Parses a time filter: RFC 3339 ("2026-11-24T10:00:00Z"), Unix seconds, or a duration meaning
+// that long ago ("1h"). nullopt when it is none of these.
+std::optional<core::WallTime> ParseTimeFilter(const std::string& text, core::WallTime now);
+// The q-quantile (0..1) of ascending `sorted` values, nearest-rank; nullopt when empty.
+std::optional<double> Quantile(const std::vector<double>& sorted, double q);
+
+}  // namespace vigil::daemon::http

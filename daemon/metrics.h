@@ -1,0 +1,63 @@
+// Metrics: every SPEC §7 metric, on one prometheus-cpp registry, rendered by its
+// TextSerializer. It observes the scheduler (lag, skipped slots) and is the last pipeline
+// stage (probe counts, durations, findings, check and provider states from the published
+// snapshot), so every figure reflects committed results only. Thread-safe.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "daemon/health_stage.h"
+#include "daemon/result_pipeline.h"
+#include "daemon/scheduler.h"
+
+namespace vigil::daemon {
+
+class Metrics final : public SchedulerObserver, public PipelineStage {
+ public:
+  explicit Metrics(const HealthStage& health);
+
+  void OnStarted(const std::string& key, double lag_seconds) override;
+  void OnSkipped(const std::string& key, std::string_view reason) override;
+  void Published(const storage::WriteBatch& batch) override;
+
+  void SetReloadResult(bool ok, core::WallTime at);
+  // Drops the series of providers and checks the config no longer has.
+  void Reconfigure(const config::Config& config);
+  void CountDroppedResult();
+  void CountStoreError();
+  std::string Render();
+  prometheus::Registry& registry() { return *registry_; }
+
+ private:
+  void UpdateStates();  // REQUIRES: mu_ held
+
+  const HealthStage& health_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>& check_up_;
+  prometheus::Family<prometheus::Gauge>& provider_state_;
+  prometheus::Family<prometheus::Histogram>& probe_duration_;
+  prometheus::Family<prometheus::Counter>& probes_total_;
+  prometheus::Family<prometheus::Counter>& findings_total_;
+  prometheus::Family<prometheus::Gauge>& certificate_expiry_;
+  prometheus::Family<prometheus::Histogram>& scheduler_lag_;
+  prometheus::Family<prometheus::Counter>& scheduler_skipped_;
+  prometheus::Family<prometheus::Gauge>& reload_ok_;
+  prometheus::Family<prometheus::Gauge>& reload_time_;
+  prometheus::Family<prometheus::Counter>& pipeline_problems_;
+  prometheus::Histogram& lag_;
+
+  std::mutex mu_;
+  std::set<std::string> providers_;  // GUARDED_BY(mu_): providers with series
+  std::set<std::pair<std::string, std::string>> checks_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace vigil::daemon

@@ -1,0 +1,177 @@
+// End to end: the daemon as a Unix service — reloads, stops, crashes and restarts, and talks
+// to systemd through $NOTIFY_SOCKET.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "daemon/simulate/simulator.h"
+#include "tests/support/daemon_process.h"
+
+namespace vigil {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using Clock = std::chrono::steady_clock;
+
+std::string Config(uint16_t sim, const std::string& extra_provider = "", const std::string& timing = "interval: 1s, timeout: 800ms") {
+  std::string c = "defaults: { " + timing + ", failure_threshold: 2, success_threshold: 2 }\n"
+                  "providers:\n"
+                  "  - name: stripe\n    base_url: " + testing::SimUrl(sim, "/stripe") + "\n"
+                  "    checks: [{ name: balance, path: /v1/balance }]\n"
+                  "  - name: okta\n    base_url: " + testing::SimUrl(sim, "/okta") + "\n"
+                  "    checks: [{ name: userinfo, path: /userinfo }]\n";
+  if (!extra_provider.empty()) {
+    c += "  - name: " + extra_provider + "\n    base_url: " + testing::SimUrl(sim, "/" + extra_provider) + "\n"
+         "    checks: [{ name: ping, path: /ping }]\n";
+  }
+  return c;
+}
+
+class LifecycleE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = simulate::Simulator::Start("127.0.0.1:0", {{"/okta", {"unauthorized", {}}}});
+    ASSERT_TRUE(s.ok());
+    sim_ = std::move(s).value();
+  }
+  std::set<int64_t> ResultIds(testing::DaemonProcess& d, const std::string& provider) {
+    std::set<int64_t> ids;
+    Array::Ptr a = d.GetJson("/api/v1/providers/" + provider + "/results?limit=1000")->getArray("results");
+    for (std::size_t i = 0; i < a->size(); ++i) ids.insert(a->getObject(static_cast<unsigned>(i))->getValue<int64_t>("id"));
+    return ids;
+  }
+  std::string Metric(testing::DaemonProcess& d, const std::string& name) {
+    const std::string text = d.Get("/metrics").body;
+    const std::size_t at = text.find("\n" + name + " ");
+    return at == std::string::npos ? "" : text.substr(at + name.size() + 2, text.find('\n', at + 1) - at - name.size() - 2);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<simulate::Simulator> sim_;
+};
+
+TEST_F(LifecycleE2E, SighupAppliesAValidConfigAndRejectsAnInvalidOne) {
+  testing::DaemonProcess d(dir_, Config(sim_->port()));
+  ASSERT_TRUE(testing::Eventually([&] { return d.ProviderState("okta") == "down"; }, std::chrono::seconds(15)));
+  const std::string okta_since = d.GetJson("/api/v1/providers/okta")->getValue<std::string>("since");
+  const std::size_t results_before = ResultIds(d, "stripe").size();
+
+  d.RewriteConfig(Config(sim_->port(), "sendgrid"));
+  d.process().Signal(SIGHUP);
+  ASSERT_TRUE(testing::Eventually([&] { return d.ProviderState("sendgrid") == "up"; }, std::chrono::seconds(15)));
+  Object::Ptr okta = d.GetJson("/api/v1/providers/okta");
+  EXPECT_EQ(okta->getValue<std::string>("state"), "down");  // unchanged checks keep state and history
+  EXPECT_EQ(okta->getValue<std::string>("since"), okta_since);
+  EXPECT_GE(ResultIds(d, "stripe").size(), results_before);
+  EXPECT_EQ(Metric(d, "vigil_config_last_reload_successful"), "1");
+
+  d.RewriteConfig("providers:\n  - name: broken\n    checks: [{ name: x, path: nope }]\n");
+  d.process().Signal(SIGHUP);
+  ASSERT_TRUE(d.process().WaitForOutput("reload rejected", std::chrono::seconds(10))) << d.process().err();
+  EXPECT_NE(d.process().err().find("providers[0].checks[0].path: must start with '/'"), std::string::npos);
+  EXPECT_TRUE(testing::Eventually([&] { return Metric(d, "vigil_config_last_reload_successful") == "0"; }, std::chrono::seconds(5)));
+  EXPECT_EQ(d.ProviderState("sendgrid"), "up");  // the previous config keeps running
+  EXPECT_EQ(d.ProviderState("okta"), "down");
+  const std::size_t n = ResultIds(d, "sendgrid").size();
+  EXPECT_TRUE(testing::Eventually([&] { return ResultIds(d, "sendgrid").size() > n; }, std::chrono::seconds(5)));
+  d.process().Signal(SIGTERM);
+  EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
+}
+
+TEST_F(LifecycleE2E, SigtermMidProbeDrainsAndExitsZeroWithinTenSeconds) {
+  // The response would take 60 s and the probe's timeout is 25 s: at SIGTERM it is in flight,
+  // and still in flight when the drain period ends.
+  ASSERT_TRUE(sim_->SetScenario("/stripe", {"slow", {{"delay", "60s"}}}).ok());
+  testing::DaemonProcess d(dir_, Config(sim_->port(), "", "interval: 30s, timeout: 25s"));
+  ASSERT_TRUE(testing::Eventually([&] { return sim_->Calls("/stripe") >= 1; }, std::chrono::seconds(20)));
+  const auto start = Clock::now();
+  d.process().Signal(SIGTERM);
+  EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0) << d.process().err();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+  EXPECT_NE(d.process().err().find("cut short"), std::string::npos) << d.process().err();
+  // The probe cut short by our own shutdown is not a provider failure: nothing was stored for it.
+  d.Start();
+  EXPECT_EQ(ResultIds(d, "stripe").size(), 0u);
+}
+
+TEST_F(LifecycleE2E, KillNineLosesNothingTheApiHadShownAndRestartResumesState) {
+  std::set<int64_t> shown;
+  {
+    testing::DaemonProcess d(dir_, Config(sim_->port()));
+    ASSERT_TRUE(testing::Eventually([&] { return d.ProviderState("okta") == "down"; }, std::chrono::seconds(15)));
+    ASSERT_TRUE(testing::Eventually([&] { return ResultIds(d, "stripe").size() >= 4; }, std::chrono::seconds(15)));
+    shown = ResultIds(d, "stripe");
+    for (int64_t id : ResultIds(d, "okta")) shown.insert(-id);
+    d.process().Signal(SIGKILL);
+    ASSERT_EQ(d.process().Wait(std::chrono::seconds(5)), 128 + SIGKILL);
+    ASSERT_TRUE(sim_->SetScenario("/okta", {"unauthorized", {}}).ok());
+    d.Start();  // same config, same state directory
+    // Before any new result could change it, the state and the open incident are back.
+    EXPECT_EQ(d.ProviderState("okta"), "down");
+    Array::Ptr incidents = d.GetJson("/api/v1/incidents?provider=okta")->getArray("incidents");
+    ASSERT_EQ(incidents->size(), 1u);
+    EXPECT_TRUE(incidents->getObject(0)->getValue<bool>("ongoing"));
+    std::set<int64_t> after = ResultIds(d, "stripe");
+    for (int64_t id : ResultIds(d, "okta")) after.insert(-id);
+    for (int64_t id : shown) EXPECT_TRUE(after.count(id)) << "result " << id << " was shown, then lost";
+    d.process().Signal(SIGTERM);
+    EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
+  }
+}
+
+class NotifyListener {
+ public:
+  explicit NotifyListener(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("bind notify socket");
+    timeval tv{0, 100'000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~NotifyListener() { ::close(fd_); }
+  // Reads datagrams until one contains `text`.
+  bool WaitFor(const std::string& text, std::chrono::milliseconds timeout) {
+    const auto end = Clock::now() + timeout;
+    while (Clock::now() < end) {
+      char buf[512];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      const std::string msg(buf, static_cast<std::size_t>(n));
+      received_.push_back(msg);
+      if (msg.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+  const std::vector<std::string>& received() const { return received_; }
+
+ private:
+  std::string path_;
+  int fd_;
+  std::vector<std::string> received_;
+};
+
+TEST_F(LifecycleE2E, TellsSystemdReadyWatchdogReloadingAndStopping) {
+  NotifyListener listener(dir_.File("notify.sock"));
+  testing::DaemonProcess d(dir_, Config(sim_->port()),
+                           {{"NOTIFY_SOCKET", dir_.File("notify.sock")}, {"WATCHDOG_USEC", "400000"}});
+  EXPECT_TRUE(listener.WaitFor("READY=1", std::chrono::seconds(5)));
+  EXPECT_TRUE(listener.WaitFor("WATCHDOG=1", std::chrono::seconds(5)));
+  EXPECT_TRUE(listener.WaitFor("WATCHDOG=1", std::chrono::seconds(5)));  // keeps pinging
+  d.process().Signal(SIGHUP);
+  EXPECT_TRUE(listener.WaitFor("RELOADING=1", std::chrono::seconds(5)));
+  EXPECT_TRUE(listener.WaitFor("READY=1", std::chrono::seconds(5)));
+  d.process().Signal(SIGTERM);
+  EXPECT_TRUE(listener.WaitFor("STOPPING=1", std::chrono::seconds(5)));
+  EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,22 @@
+// Plain HTTP calls from tests to a server on loopback (the daemon, the simulator).
+#pragma once
+
+#include <string>
+
+#include "config/config.h"
+
+namespace vigil::testing {
+
+struct HttpResult {
+  int status = 0;  // 0 when the call failed
+  std::string body;
+  config::Headers headers;
+  std::string error;
+  std::string Header(const std::string& name) const;
+};
+
+HttpResult HttpCall(const std::string& method, const std::string& url, const config::Headers& headers = {},
+                    const std::string& body = "");
+inline HttpResult HttpGet(const std::string& url) { return HttpCall("GET", url); }
+
+}  // namespace vigil::testing
