@@ -14,7 +14,9 @@ void HealthTracker::Reconfigure(std::shared_ptr<const config::Config> config) {
   std::map<std::string, ProviderEntry> providers;
   for (const auto& p : config->providers) {
     auto pit = providers_.find(p.name);
-    providers.emplace(p.name, pit == providers_.end() ? ProviderEntry() : pit->second);
+    ProviderEntry entry = pit == providers_.end() ? ProviderEntry() : pit->second;
+    entry.config = &p;
+    providers.emplace(p.name, entry);
     for (const auto& c : p.checks) {
       const std::string key = Key(p.name, c.name);
       auto it = checks_.find(key);
@@ -72,15 +74,16 @@ HealthState HealthTracker::StateOf(const std::string& provider) const {
 HealthChanges HealthTracker::Observe(const probes::ProbeResult& r) {
   HealthChanges changes;
   auto cit = checks_.find(Key(r.provider, r.check));
-  const config::ProviderConfig* p = config_->FindProvider(r.provider);
-  if (cit == checks_.end() || p == nullptr) return changes;  // from a check a reload removed
+  auto pit = providers_.find(r.provider);
+  if (cit == checks_.end() || pit == providers_.end()) return changes;  // from a check a reload removed
+  const config::ProviderConfig* p = pit->second.config;
   CheckEntry& check = cit->second;
-  check.last = r;
+  check.last = std::make_shared<const probes::ProbeResult>(r);
   if (check.machine.Observe(r.outcome) == HealthTransition::kChanged) {
     check.since = r.time;
     changes.checks.push_back({r.provider, r.check, check.machine.state(), r.time});
   }
-  ProviderEntry& provider = providers_.at(r.provider);
+  ProviderEntry& provider = pit->second;
   const HealthState computed = Computed(*p);
   // "unknown" while some checks have no result yet is not news: keep the last known state.
   if (computed == provider.state || (computed == HealthState::kUnknown && provider.state != HealthState::kUnknown)) {
@@ -100,22 +103,24 @@ HealthChanges HealthTracker::Observe(const probes::ProbeResult& r) {
   return changes;
 }
 
+ProviderStatus HealthTracker::StatusOf(const config::ProviderConfig& p) const {
+  const ProviderEntry& e = providers_.at(p.name);
+  ProviderStatus s;
+  s.name = p.name;
+  s.state = e.state;
+  s.since = e.since;
+  s.reasons = ReasonsOf(p);
+  s.recommended = Recommend(p.name, e.state, p.fallback, [&](const std::string& f) { return StateOf(f); });
+  for (const auto& c : p.checks) {
+    const CheckEntry& ce = checks_.at(Key(p.name, c.name));
+    s.checks.push_back({c.name, ce.machine.state(), ce.since, ce.last});
+  }
+  return s;
+}
+
 std::vector<ProviderStatus> HealthTracker::Snapshot() const {
   std::vector<ProviderStatus> out;
-  for (const auto& p : config_->providers) {
-    const ProviderEntry& e = providers_.at(p.name);
-    ProviderStatus s;
-    s.name = p.name;
-    s.state = e.state;
-    s.since = e.since;
-    s.reasons = ReasonsOf(p);
-    s.recommended = Recommend(p.name, e.state, p.fallback, [&](const std::string& f) { return StateOf(f); });
-    for (const auto& c : p.checks) {
-      const CheckEntry& ce = checks_.at(Key(p.name, c.name));
-      s.checks.push_back({c.name, ce.machine.state(), ce.since, ce.last});
-    }
-    out.push_back(std::move(s));
-  }
+  for (const auto& p : config_->providers) out.push_back(StatusOf(p));
   return out;
 }
 

@@ -28,7 +28,7 @@ struct CheckStatus {
   std::string name;
   HealthState state = HealthState::kUnknown;
   core::WallTime since;
-  std::optional<probes::ProbeResult> last;
+  std::shared_ptr<const probes::ProbeResult> last;  // shared, never copied: snapshots are frequent
 };
 
 struct ProviderStatus {
@@ -82,18 +82,22 @@ class HealthTracker {
   void Restore(const SavedState& saved);
   HealthChanges Observe(const probes::ProbeResult& result);
 
+  // The current view of one provider (REQUIRES: it is configured), or of all of them.
+  ProviderStatus StatusOf(const config::ProviderConfig& provider) const;
   std::vector<ProviderStatus> Snapshot() const;
+  const config::Config& config() const { return *config_; }
 
  private:
   struct CheckEntry {
     CheckHealth machine;
     core::WallTime since;
-    std::optional<probes::ProbeResult> last;
+    std::shared_ptr<const probes::ProbeResult> last;
   };
   struct ProviderEntry {
     HealthState state = HealthState::kUnknown;
     core::WallTime since;
     bool incident_open = false;
+    const config::ProviderConfig* config = nullptr;
   };
   static std::string Key(const std::string& provider, const std::string& check) { return provider + "/" + check; }
   HealthState Computed(const config::ProviderConfig& p) const;

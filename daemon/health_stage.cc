@@ -1,21 +1,31 @@
 #include "daemon/health_stage.h"
 
+#include <set>
+#include <string_view>
+
 namespace vigil::daemon {
 
+const alerts::ProviderStatus* StatusSnapshot::Find(std::string_view name) const {
+  for (const auto& p : providers) {
+    if (p->name == name) return p.get();
+  }
+  return nullptr;
+}
+
 HealthStage::HealthStage(std::shared_ptr<const config::Config> config) : tracker_(std::move(config)) {
-  PublishLocked();
+  PublishAllLocked();
 }
 
 void HealthStage::Restore(const alerts::SavedState& saved) {
   std::lock_guard lock(mu_);
   tracker_.Restore(saved);
-  PublishLocked();
+  PublishAllLocked();
 }
 
 void HealthStage::Reconfigure(std::shared_ptr<const config::Config> config) {
   std::lock_guard lock(mu_);
   tracker_.Reconfigure(std::move(config));
-  PublishLocked();
+  PublishAllLocked();
 }
 
 std::shared_ptr<const StatusSnapshot> HealthStage::snapshot() const {
@@ -28,11 +38,32 @@ void HealthStage::Prepare(storage::WriteBatch& batch) {
   for (const auto& r : batch.results) batch.health.Append(tracker_.Observe(r));
 }
 
-void HealthStage::Published(const storage::WriteBatch&) {
+void HealthStage::Published(const storage::WriteBatch& batch) {
   std::lock_guard lock(mu_);
-  PublishLocked();
+  PublishLocked(batch);
 }
 
-void HealthStage::PublishLocked() { snapshot_ = std::make_shared<const StatusSnapshot>(tracker_.Snapshot()); }
+void HealthStage::PublishAllLocked() {
+  auto next = std::make_shared<StatusSnapshot>();
+  for (const auto& p : tracker_.config().providers) {
+    next->providers.push_back(std::make_shared<const alerts::ProviderStatus>(tracker_.StatusOf(p)));
+  }
+  snapshot_ = std::move(next);
+}
+
+void HealthStage::PublishLocked(const storage::WriteBatch& batch) {
+  // A transition can change other providers' `recommended`: rebuild everything (rare).
+  if (!batch.health.transitions.empty()) return PublishAllLocked();
+  std::set<std::string_view> touched;
+  for (const auto& r : batch.results) touched.insert(r.provider);
+  auto next = std::make_shared<StatusSnapshot>(*snapshot_);
+  const auto& providers = tracker_.config().providers;
+  for (std::size_t i = 0; i < providers.size(); ++i) {
+    if (touched.count(providers[i].name)) {
+      next->providers[i] = std::make_shared<const alerts::ProviderStatus>(tracker_.StatusOf(providers[i]));
+    }
+  }
+  snapshot_ = std::move(next);
+}
 
 }  // namespace vigil::daemon

@@ -14,7 +14,12 @@
 
 namespace vigil::daemon {
 
-using StatusSnapshot = std::vector<alerts::ProviderStatus>;
+// An immutable view of every provider, in config order. After a batch only the providers it
+// touched are rebuilt; the others are shared with the previous snapshot.
+struct StatusSnapshot {
+  std::vector<std::shared_ptr<const alerts::ProviderStatus>> providers;
+  const alerts::ProviderStatus* Find(std::string_view name) const;
+};
 
 class HealthStage final : public PipelineStage {
  public:
@@ -28,7 +33,8 @@ class HealthStage final : public PipelineStage {
   void Published(const storage::WriteBatch& batch) override;
 
  private:
-  void PublishLocked();  // REQUIRES: mu_ held
+  void PublishAllLocked();                              // REQUIRES: mu_ held
+  void PublishLocked(const storage::WriteBatch& batch);  // REQUIRES: mu_ held
 
   mutable std::mutex mu_;
   alerts::HealthTracker tracker_;                // GUARDED_BY(mu_)

@@ -92,46 +92,65 @@ void Metrics::SetReloadResult(bool ok, core::WallTime at) {
   if (ok) reload_time_.Add({}).Set(static_cast<double>(core::ToUnixMillis(at)) / 1000.0);
 }
 
+Metrics::CheckSeries& Metrics::SeriesFor(const std::string& provider, const std::string& check) {
+  const std::string key = provider + "/" + check;
+  auto it = series_.find(key);
+  if (it != series_.end()) return it->second;
+  CheckSeries s;
+  for (probes::Outcome o : kOutcomes) {
+    s.outcomes[static_cast<std::size_t>(o)] =
+        &probes_total_.Add({{"provider", provider}, {"check", check}, {"outcome", probes::OutcomeName(o)}});
+  }
+  for (std::size_t i = 0; i < std::size(kPhases); ++i) {
+    s.phases[i] = &probe_duration_.Add({{"provider", provider}, {"check", check}, {"phase", kPhases[i]}}, DurationBuckets());
+  }
+  providers_.insert(provider);
+  checks_.insert({provider, check});
+  return series_.emplace(key, s).first->second;
+}
+
+void Metrics::SetCheckUp(const std::string& provider, const std::string& check, alerts::HealthState s) {
+  const prometheus::Labels labels = {{"provider", provider}, {"check", check}};
+  if (s == alerts::HealthState::kUnknown) return RemoveSeries(check_up_, labels);
+  check_up_.Add(labels).Set(s == alerts::HealthState::kUp ? 1 : s == alerts::HealthState::kDegraded ? 0.5 : 0);
+}
+
+void Metrics::SetProviderState(const std::string& provider, alerts::HealthState state) {
+  for (alerts::HealthState s : kStates) {
+    provider_state_.Add({{"provider", provider}, {"state", alerts::HealthStateName(s)}}).Set(state == s ? 1 : 0);
+  }
+  providers_.insert(provider);
+}
+
 void Metrics::Published(const storage::WriteBatch& batch) {
   std::lock_guard lock(mu_);
   for (const auto& r : batch.results) {
-    probes_total_.Add({{"provider", r.provider}, {"check", r.check}, {"outcome", probes::OutcomeName(r.outcome)}})
-        .Increment();
+    CheckSeries& s = SeriesFor(r.provider, r.check);
+    s.outcomes[static_cast<std::size_t>(r.outcome)]->Increment();
     for (const auto& f : r.findings) {
       findings_total_.Add({{"provider", r.provider}, {"check", r.check}, {"kind", probes::FindingKindName(f.kind)}})
           .Increment();
     }
     if (r.status_code > 0) {
-      for (const char* phase : kPhases) {
-        probe_duration_.Add({{"provider", r.provider}, {"check", r.check}, {"phase", phase}}, DurationBuckets())
-            .Observe(PhaseSeconds(r.phases, phase));
-      }
+      for (std::size_t i = 0; i < std::size(kPhases); ++i) s.phases[i]->Observe(PhaseSeconds(r.phases, kPhases[i]));
     }
     if (r.cert_not_after) {
       certificate_expiry_.Add({{"provider", r.provider}})
           .Set(static_cast<double>(core::ToUnixMillis(*r.cert_not_after)) / 1000.0);
     }
-    providers_.insert(r.provider);
-    checks_.insert({r.provider, r.check});
   }
-  UpdateStates();
+  // States change only with health changes, so only those are applied.
+  for (const auto& c : batch.health.checks) SetCheckUp(c.provider, c.check, c.state);
+  for (const auto& t : batch.health.transitions) SetProviderState(t.provider, t.to);
 }
 
-void Metrics::UpdateStates() {
+void Metrics::UpdateAllStates() {
   const std::shared_ptr<const StatusSnapshot> snapshot = health_.snapshot();
-  for (const auto& p : *snapshot) {
-    for (alerts::HealthState s : kStates) {
-      provider_state_.Add({{"provider", p.name}, {"state", alerts::HealthStateName(s)}}).Set(p.state == s ? 1 : 0);
-    }
-    providers_.insert(p.name);
-    for (const auto& c : p.checks) {
-      const prometheus::Labels labels = {{"provider", p.name}, {"check", c.name}};
-      checks_.insert({p.name, c.name});
-      if (c.state == alerts::HealthState::kUnknown) {
-        RemoveSeries(check_up_, labels);
-        continue;
-      }
-      check_up_.Add(labels).Set(c.state == alerts::HealthState::kUp ? 1 : c.state == alerts::HealthState::kDegraded ? 0.5 : 0);
+  for (const auto& p : snapshot->providers) {
+    SetProviderState(p->name, p->state);
+    for (const auto& c : p->checks) {
+      checks_.insert({p->name, c.name});
+      SetCheckUp(p->name, c.name, c.state);
     }
   }
 }
@@ -156,6 +175,7 @@ void Metrics::Reconfigure(const config::Config& config) {
     for (const char* phase : kPhases) {
       RemoveHistogram(probe_duration_, {{"provider", provider}, {"check", check}, {"phase", phase}});
     }
+    series_.erase(provider + "/" + check);
     it = checks_.erase(it);
   }
   for (auto it = providers_.begin(); it != providers_.end();) {
@@ -169,7 +189,7 @@ void Metrics::Reconfigure(const config::Config& config) {
     RemoveSeries(certificate_expiry_, {{"provider", *it}});
     it = providers_.erase(it);
   }
-  UpdateStates();
+  UpdateAllStates();
 }
 
 std::string Metrics::Render() {

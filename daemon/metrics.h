@@ -9,11 +9,13 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "daemon/health_stage.h"
 #include "daemon/result_pipeline.h"
@@ -38,7 +40,15 @@ class Metrics final : public SchedulerObserver, public PipelineStage {
   prometheus::Registry& registry() { return *registry_; }
 
  private:
-  void UpdateStates();  // REQUIRES: mu_ held
+  // The series of one check, found once: label-map lookups cost more than the probe itself.
+  struct CheckSeries {
+    std::array<prometheus::Counter*, 3> outcomes{};    // by probes::Outcome
+    std::array<prometheus::Histogram*, 6> phases{};    // dns, connect, tls, ttfb, transfer, total
+  };
+  CheckSeries& SeriesFor(const std::string& provider, const std::string& check);  // REQUIRES: mu_ held
+  void SetCheckUp(const std::string& provider, const std::string& check, alerts::HealthState s);  // REQUIRES: mu_
+  void SetProviderState(const std::string& provider, alerts::HealthState s);  // REQUIRES: mu_ held
+  void UpdateAllStates();  // REQUIRES: mu_ held
 
   const HealthStage& health_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -58,6 +68,7 @@ class Metrics final : public SchedulerObserver, public PipelineStage {
   std::mutex mu_;
   std::set<std::string> providers_;  // GUARDED_BY(mu_): providers with series
   std::set<std::pair<std::string, std::string>> checks_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, CheckSeries> series_;   // GUARDED_BY(mu_): by "provider/check"
 };
 
 }  // namespace vigil::daemon

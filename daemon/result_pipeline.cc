@@ -33,6 +33,7 @@ bool ResultPipeline::Submit(probes::ProbeResult result) {
     }
     queue_.push_back(std::move(result));
     ++submitted_;
+    if (queue_.size() > 1) return true;  // the pipeline thread is already awake or lingering
   }
   cv_.notify_one();
   return true;
@@ -61,6 +62,11 @@ void ResultPipeline::Loop() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything is committed
+      if (!stopping_ && queue_.size() < kMaxBatch) {
+        lock.unlock();
+        std::this_thread::sleep_for(kLinger);  // a sleep, not a wait: submitters need not wake us
+        lock.lock();
+      }
       const std::size_t n = std::min(queue_.size(), kMaxBatch);
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -50,6 +51,9 @@ class ResultPipeline {
   void Process(std::vector<probes::ProbeResult> results);
 
   static constexpr std::size_t kMaxBatch = 512;
+  // Group commit: after the first result of a batch, wait this long for more, so one fsync and
+  // one snapshot update serve many results. Bounds how much later a result becomes visible.
+  static constexpr std::chrono::milliseconds kLinger{200};
   storage::ResultStore& store_;
   const std::size_t max_queue_;
   std::vector<PipelineStage*> stages_;

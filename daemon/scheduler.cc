@@ -96,6 +96,7 @@ bool Scheduler::RunNow(const std::string& key) {
 }
 
 void Scheduler::Complete(const std::string& key, bool failing) {
+  bool moved = false;
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(key);
@@ -106,10 +107,13 @@ void Scheduler::Complete(const std::string& key, bool failing) {
     e.failing = failing;
     if (failing && !was_failing && e.check.interval_when_failing) {
       const core::SteadyTime sooner = clock_.Steady() + *e.check.interval_when_failing;
-      if (sooner < e.due) SetDueLocked(e, sooner);
+      if (sooner < e.due) {
+        SetDueLocked(e, sooner);
+        moved = true;
+      }
     }
   }
-  Wake();
+  if (moved) Wake();  // only a due time that moved earlier can change the loop's wait
 }
 
 void Scheduler::WaitUntil(core::SteadyTime until) {

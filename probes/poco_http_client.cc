@@ -249,47 +249,49 @@ void PocoHttpClient::ExecuteHop(const Hop& hop, const HttpRequest& request,
 
     phase = "connect";
     t = Clock::now();
-    Poco::Net::StreamSocket socket;
+    // Destruction runs in reverse: the guard is disarmed before any socket can be closed.
+    std::optional<Poco::Net::StreamSocket> socket;
+    std::optional<Poco::Net::SecureStreamSocket> secure;
+    std::optional<ProbeSession> session;
+    std::optional<SocketDeadlines::Guard> guard;
     std::string connect_error;
-    bool connected = false;
     for (const auto& address : addresses) {
       if (Clock::now() >= deadline) break;
       const Poco::Net::SocketAddress target(address, port);
+      guard.reset();
+      socket.emplace(target.family());
       try {
-        socket = Poco::Net::StreamSocket(target.family());
-        socket.connect(target, Remaining(deadline));
+        // A blocking connect bounded by SO_SNDTIMEO (Linux honours it for connect) and by the
+        // watchdog: Poco's timed connect costs a non-blocking dance and an epoll set per call.
+        socket->setSendTimeout(Remaining(deadline));
+        socket->setReceiveTimeout(Remaining(deadline));
+        socket->setNoDelay(true);
+        guard.emplace(deadlines_, socket->impl()->sockfd(), deadline);
+        socket->connect(target);
         out.remote_address = target.toString();
-        connected = true;
-        break;
-      } catch (const Poco::TimeoutException&) {
+        connect_error.clear();
         break;
       } catch (const Poco::Net::ConnectionRefusedException&) {
         connect_error = "connection refused";
       } catch (const Poco::Exception& e) {
-        connect_error = e.displayText();
+        connect_error = Clock::now() >= deadline ? "" : e.displayText();
       }
+      guard.reset();
+      socket.reset();
     }
     out.phases.connect_ms = MillisSince(t);
-    if (!connected) {
+    if (!socket) {
       if (connect_error.empty()) return FailTimeout(out, phase, request.timeout, 0);
       return Fail(out, TransportError::kNetwork, phase,
                   "cannot connect to " + host + ":" + std::to_string(port) + ": " + connect_error);
     }
-    socket.setNoDelay(true);
-    socket.setReceiveTimeout(Remaining(deadline));
-    socket.setSendTimeout(Remaining(deadline));
-
-    // Destruction runs in reverse: the guard is disarmed before any socket can be closed.
-    std::optional<Poco::Net::SecureStreamSocket> secure;
-    std::optional<ProbeSession> session;
-    SocketDeadlines::Guard guard(deadlines_, socket.impl()->sockfd(), deadline);
 
     if (https) {
       phase = "tls";
       t = Clock::now();
       core::Result<Poco::Net::Context::Ptr> ctx = tls_.Get(host, request.tls);
       if (!ctx.ok()) return Fail(out, TransportError::kTls, phase, ctx.message());
-      secure = Poco::Net::SecureStreamSocket::attach(socket, host, *ctx);
+      secure = Poco::Net::SecureStreamSocket::attach(*socket, host, *ctx);
       if (!secure->havePeerCertificate()) {
         // The handshake did not finish within the socket timeout (G-TLS-2): never go on.
         if (Clock::now() >= deadline) return FailTimeout(out, phase, request.timeout, 0);
@@ -304,7 +306,7 @@ void PocoHttpClient::ExecuteHop(const Hop& hop, const HttpRequest& request,
       out.phases.tls_ms = MillisSince(t);
       session.emplace(*secure);
     } else {
-      session.emplace(socket);
+      session.emplace(*socket);
     }
 
     phase = "ttfb";
@@ -339,7 +341,7 @@ void PocoHttpClient::ExecuteHop(const Hop& hop, const HttpRequest& request,
       const std::string problem = ReadChunked(*session, request.max_body, out.body, out.body_truncated);
       received = out.body.size();
       if (!problem.empty()) {
-        if (guard.fired() || Clock::now() >= deadline) return FailTimeout(out, phase, request.timeout, received);
+        if (guard->fired() || Clock::now() >= deadline) return FailTimeout(out, phase, request.timeout, received);
         return Fail(out, TransportError::kNetwork, phase, problem);
       }
     } else {
@@ -361,7 +363,7 @@ void PocoHttpClient::ExecuteHop(const Hop& hop, const HttpRequest& request,
     out.phases.transfer_ms = MillisSince(t);
     if (out.body_truncated) {
       // Cut at max_body on purpose; the rest was never read.
-    } else if (guard.fired() || Clock::now() >= deadline) {
+    } else if (guard->fired() || Clock::now() >= deadline) {
       // The watchdog shut the socket: what looked like the end of the body was our own cut.
       return FailTimeout(out, phase, request.timeout, received);
     } else if (resp.hasContentLength() && hop.method != "HEAD" &&

@@ -30,7 +30,8 @@ uint64_t SocketDeadlines::Arm(int fd, core::SteadyTime deadline) {
     id = next_id_++;
     entries_.emplace(id, Entry{fd, deadline});
     by_deadline_.emplace(deadline, id);
-    earliest = by_deadline_.begin()->second == id;
+    // Wake the watchdog only if it would otherwise sleep past this deadline.
+    earliest = deadline < sleeping_until_;
   }
   if (earliest) cv_.notify_one();
   return id;
@@ -61,17 +62,18 @@ void SocketDeadlines::FireAll() {
 }
 
 void SocketDeadlines::Loop() {
+  // With nothing due soon the watchdog still looks once a second, so most new deadlines (seconds
+  // away) need no wake-up at all.
+  constexpr auto kIdleLook = std::chrono::seconds(1);
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    if (by_deadline_.empty()) {
-      cv_.wait(lock);
+    const auto now = std::chrono::steady_clock::now();
+    if (by_deadline_.empty() || now < by_deadline_.begin()->first) {
+      sleeping_until_ = by_deadline_.empty() ? now + kIdleLook : std::min(by_deadline_.begin()->first, now + kIdleLook);
+      cv_.wait_until(lock, sleeping_until_);
       continue;
     }
     const auto [deadline, id] = *by_deadline_.begin();
-    if (std::chrono::steady_clock::now() < deadline) {
-      cv_.wait_until(lock, deadline);
-      continue;
-    }
     by_deadline_.erase(by_deadline_.begin());
     Entry& e = entries_.at(id);
     e.fired = true;

@@ -57,6 +57,7 @@ class SocketDeadlines {
   std::map<uint64_t, Entry> entries_;                           // GUARDED_BY(mu_)
   std::set<std::pair<core::SteadyTime, uint64_t>> by_deadline_;  // GUARDED_BY(mu_)
   bool stopping_ = false;                                       // GUARDED_BY(mu_)
+  core::SteadyTime sleeping_until_;                             // GUARDED_BY(mu_): the watchdog's wake-up
   std::thread thread_;
 };
 

@@ -44,9 +44,7 @@ struct HttpError {
 };
 
 const alerts::ProviderStatus& FindStatus(const StatusSnapshot& s, const std::string& name) {
-  for (const auto& p : s) {
-    if (p.name == name) return p;
-  }
+  if (const alerts::ProviderStatus* p = s.Find(name)) return *p;
   throw HttpError{404, "not_found", "no provider named '" + name + "'"};
 }
 
@@ -150,8 +148,8 @@ void Request::Dispatch() {
   if (n == 0) return Route({"GET"}), SendHtml(resp_, RenderStatusPage(*b_.config(), *b_.status(), b_.Now()));
   if (n == 2 && s[0] == "providers") {
     Route({"GET"});
-    const auto& status = FindStatus(*b_.status(), s[1]);
-    return SendHtml(resp_, RenderProviderPage(*b_.config(), status, b_.Now()));
+    const auto snapshot = b_.status();
+    return SendHtml(resp_, RenderProviderPage(*b_.config(), FindStatus(*snapshot, s[1]), b_.Now()));
   }
   if (n == 1 && s[0] == "healthz") return Route({"GET"}), Json(200, [] { auto o = NewObject(); o->set("status", "ok"); return o; }());
   if (n == 1 && s[0] == "readyz") {
@@ -184,7 +182,9 @@ void Request::Providers() {
   ParseQuery(uri_, {});
   const auto config = b_.config();
   Array::Ptr list = new Array;
-  for (const auto& st : *b_.status()) {
+  const auto snapshot = b_.status();
+  for (const auto& entry : snapshot->providers) {
+    const alerts::ProviderStatus& st = *entry;
     const config::ProviderConfig* p = config->FindProvider(st.name);
     if (!p) continue;
     auto o = NewObject();
@@ -230,7 +230,8 @@ Object::Ptr Request::CheckView(const config::ProviderConfig& p, const alerts::Ch
 void Request::Provider(const std::string& name) {
   ParseQuery(uri_, {});
   const auto config = b_.config();
-  const alerts::ProviderStatus& st = FindStatus(*b_.status(), name);
+  const auto snapshot = b_.status();
+  const alerts::ProviderStatus& st = FindStatus(*snapshot, name);
   const config::ProviderConfig& p = *config->FindProvider(name);
   auto o = NewObject();
   o->set("name", st.name);

@@ -49,7 +49,8 @@ std::string EscapeHtml(std::string_view text) {
 
 std::string RenderStatusPage(const config::Config& config, const StatusSnapshot& status, core::WallTime now) {
   std::string rows;
-  for (const auto& p : status) {
+  for (const auto& entry : status.providers) {
+    const alerts::ProviderStatus& p = *entry;
     const config::ProviderConfig* pc = config.FindProvider(p.name);
     rows += "<tr><td><a href=\"/providers/" + EscapeHtml(p.name) + "\">" + EscapeHtml(pc ? pc->title : p.name) +
             "</a></td><td>" + Badge(p.state) + "</td><td>" + Since(p.since, now) + "</td><td>" +
