@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   }
   scheduler.SetChecks(checks, [&](std::size_t i) {
     const double t0 = ThreadCpuSeconds();
-    probes::ProbeResult r = runner.Run(i);
+    probes::ProbeResult r = std::move(runner.Run(i).front());
     {
       std::lock_guard lock(run_mu);
       run_cpu += ThreadCpuSeconds() - t0;

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "config/auth_loader.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/text.h"
 
@@ -335,17 +336,38 @@ void ValidateTiming(YamlReader& r, const YAML::Node& node, const std::string& ke
 
 }  // namespace
 
+CheckConfig AuthCheck(const AuthConfig& auth, const CheckDefaults& defaults) {
+  CheckConfig c;
+  c.name = kAuthCheckName;
+  c.synthetic = true;
+  c.method = "POST";
+  c.url = auth.oauth2.token_url;
+  c.timeout = defaults.timeout;
+  c.interval = defaults.interval;
+  c.failure_threshold = defaults.failure_threshold;
+  c.success_threshold = defaults.success_threshold;
+  c.auth = auth;
+  c.expect.status.push_back({200, 299});
+  return c;
+}
+
 std::optional<CheckConfig> ReadCheck(YamlReader& r, const YAML::Node& node, const std::string& key,
-                                     const std::string& base_url, const CheckDefaults& defaults) {
+                                     const std::string& base_url, const AuthConfig& provider_auth,
+                                     const CheckDefaults& defaults) {
   if (!r.ExpectMap(node, key, {"name", "method", "path", "url", "query", "headers", "body",
                                "interval", "interval_when_failing", "timeout", "failure_threshold",
-                               "success_threshold", "max_body", "follow_redirects", "expect"})) {
+                               "success_threshold", "max_body", "follow_redirects", "auth", "expect"})) {
     return std::nullopt;
   }
   CheckConfig c;
   c.pos = {node.Mark().line + 1, node.Mark().column + 1};
   if (const YAML::Node n = node["name"]) {
-    if (auto v = r.Name(n, ChildKey(key, "name"))) c.name = *v;
+    if (auto v = r.Name(n, ChildKey(key, "name"))) {
+      if (*v == kAuthCheckName && provider_auth.type == AuthConfig::Type::kOAuth2ClientCredentials) {
+        r.Fail(n, ChildKey(key, "name"), "the name 'auth' is reserved for the provider's OAuth2 token request");
+      }
+      c.name = *v;
+    }
   } else {
     r.Fail(node, key, "missing 'name'");
   }
@@ -387,6 +409,8 @@ std::optional<CheckConfig> ReadCheck(YamlReader& r, const YAML::Node& node, cons
   if (const YAML::Node n = node["body"]) {
     if (auto v = r.String(n, ChildKey(key, "body"))) c.body = *v;
   }
+  c.auth = provider_auth;
+  if (const YAML::Node n = node["auth"]) ReadAuth(r, n, ChildKey(key, "auth"), false, c.auth);
   CheckDefaults own = defaults;
   ReadCheckDefaults(r, node, key, own);
   c.interval = own.interval;

@@ -24,7 +24,10 @@ struct CheckDefaults {
 void ReadCheckDefaults(YamlReader& r, const YAML::Node& node, const std::string& key,
                        CheckDefaults& d);
 std::optional<CheckConfig> ReadCheck(YamlReader& r, const YAML::Node& node, const std::string& key,
-                                     const std::string& base_url, const CheckDefaults& defaults);
+                                     const std::string& base_url, const AuthConfig& provider_auth,
+                                     const CheckDefaults& defaults);
+// The synthetic check that records a provider's OAuth2 token requests.
+CheckConfig AuthCheck(const AuthConfig& auth, const CheckDefaults& defaults);
 // Validates an absolute http(s) URL; returns an error message or "".
 std::string ValidateHttpUrl(const std::string& url);
 

@@ -4,6 +4,18 @@ namespace vigil::config {
 
 const char* SeverityName(Severity s) { return s == Severity::kWarn ? "warn" : "critical"; }
 
+const char* AuthTypeName(AuthConfig::Type t) {
+  switch (t) {
+    case AuthConfig::Type::kNone: return "none";
+    case AuthConfig::Type::kBearer: return "bearer";
+    case AuthConfig::Type::kHeader: return "header";
+    case AuthConfig::Type::kQuery: return "query";
+    case AuthConfig::Type::kBasic: return "basic";
+    case AuthConfig::Type::kOAuth2ClientCredentials: return "oauth2_client_credentials";
+  }
+  return "none";
+}
+
 const char* JsonTypeName(JsonType t) {
   switch (t) {
     case JsonType::kString: return "string";

@@ -81,6 +81,51 @@ struct Expectations {
   std::vector<HeaderAssertion> headers;
 };
 
+// How a provider's requests authenticate (SPEC §2 `auth`). Secret values are remembered by the
+// loader for redaction; nothing here is ever logged or stored.
+struct AuthConfig {
+  enum class Type { kNone, kBearer, kHeader, kQuery, kBasic, kOAuth2ClientCredentials };
+  enum class ClientAuth { kSecretBasic, kSecretPost };
+  Type type = Type::kNone;
+  std::string token;         // bearer
+  std::string name;          // header or query parameter name
+  std::string value;         // header or query parameter value
+  std::string username;      // basic
+  std::string password;      // basic
+  struct OAuth2 {
+    std::string token_url;
+    std::string client_id;
+    std::string client_secret;
+    std::vector<std::string> scopes;
+    std::string audience;
+    Headers params;  // extra form parameters of the token request
+    ClientAuth client_auth = ClientAuth::kSecretBasic;
+  } oauth2;
+  std::optional<core::WallTime> expires_at;  // a static key's known expiry
+  Millis warn_before{14LL * 86'400'000};     // warn this long before any credential or certificate expires
+  bool configured = false;                   // an `auth` section was written (a check's overrides the provider's)
+};
+const char* AuthTypeName(AuthConfig::Type t);
+
+// How Vigil reads and respects a provider's rate limits (SPEC §2 `quota`, §4).
+struct QuotaConfig {
+  bool headers = true;                   // read every known rate-limit dialect ("auto"); false: "off"
+  std::optional<double> warn_below;      // share of a budget left (0.2 = 20%) under which to warn
+  std::optional<double> critical_below;  // ... to fail
+  std::optional<double> probe_budget;    // the most of a remaining budget probes may spend before its reset
+  struct Endpoint {                      // a usage endpoint read as the synthetic check "quota"
+    std::string url;
+    core::JsonPointer remaining;
+    std::optional<core::JsonPointer> limit;
+    std::optional<core::JsonPointer> reset;  // epoch seconds, epoch ms or an RFC 3339 string
+    std::string dimension = "requests";
+  };
+  std::optional<Endpoint> endpoint;
+};
+
+// The check name reserved for a provider's quota endpoint.
+inline constexpr const char* kQuotaCheckName = "quota";
+
 struct TlsConfig {
   std::string ca_file;      // absolute, or empty for the system store
   std::string client_cert;  // absolute, or empty
@@ -88,8 +133,13 @@ struct TlsConfig {
   bool insecure_skip_verify = false;
 };
 
+// The check name reserved for the OAuth2 token request of a provider.
+inline constexpr const char* kAuthCheckName = "auth";
+
 struct CheckConfig {
   std::string name;
+  bool synthetic = false;   // the OAuth2 token request: results are recorded, it is never scheduled
+  bool reads_quota = false; // the quota endpoint check: its body updates the provider's budgets
   std::string method = "GET";
   std::string url;  // absolute http(s) URL, without the configured query
   Headers query;
@@ -102,6 +152,7 @@ struct CheckConfig {
   int success_threshold = 2;
   std::size_t max_body = 1024 * 1024;
   int max_redirects = 0;  // 0: redirects are reported, not followed
+  AuthConfig auth;        // the provider's, unless the check has its own
   Expectations expect;
   SourcePos pos;
 };
@@ -113,7 +164,10 @@ struct ProviderConfig {
   std::vector<std::string> fallback;
   std::vector<std::string> tags;
   TlsConfig tls;
-  std::vector<CheckConfig> checks;
+  AuthConfig auth;
+  QuotaConfig quota;
+  std::vector<CheckConfig> checks;  // with OAuth2, also a synthetic "auth" check: the token request;
+                                    // with quota.endpoint, a "quota" check reading it
   SourcePos pos;
 
   const CheckConfig* FindCheck(std::string_view check) const;

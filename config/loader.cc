@@ -10,7 +10,9 @@
 #include <set>
 #include <sstream>
 
+#include "config/auth_loader.h"
 #include "config/check_loader.h"
+#include "config/quota_loader.h"
 
 namespace vigil::config {
 namespace {
@@ -144,8 +146,8 @@ class ConfigLoader {
   }
 
   std::optional<ProviderConfig> Provider(const YAML::Node& n, const std::string& key) {
-    if (!r_.ExpectMap(n, key, {"name", "title", "base_url", "fallback", "tags", "tls", "checks"},
-                      {"depends_on", "auth", "quota"})) {
+    if (!r_.ExpectMap(n, key, {"name", "title", "base_url", "fallback", "tags", "tls", "auth", "quota", "checks"},
+                      {"depends_on"})) {
       return std::nullopt;
     }
     ProviderConfig p;
@@ -169,6 +171,8 @@ class ConfigLoader {
     if (n["fallback"]) p.fallback = r_.StringList(n["fallback"], ChildKey(key, "fallback"));
     if (n["tags"]) p.tags = r_.StringList(n["tags"], ChildKey(key, "tags"));
     if (n["tls"]) Tls(n["tls"], ChildKey(key, "tls"), p.tls);
+    if (n["auth"]) ReadAuth(r_, n["auth"], ChildKey(key, "auth"), true, p.auth);
+    if (n["quota"]) ReadQuota(r_, n["quota"], ChildKey(key, "quota"), p.base_url, p.quota);
     const YAML::Node checks = n["checks"];
     const std::string ck = ChildKey(key, "checks");
     if (!checks || (checks.IsSequence() && checks.size() == 0)) {
@@ -176,13 +180,21 @@ class ConfigLoader {
     } else if (r_.ExpectList(checks, ck)) {
       std::set<std::string> names;
       for (std::size_t i = 0; i < checks.size(); ++i) {
-        std::optional<CheckConfig> c = ReadCheck(r_, checks[i], IndexKey(ck, i), p.base_url, defaults_);
+        std::optional<CheckConfig> c = ReadCheck(r_, checks[i], IndexKey(ck, i), p.base_url, p.auth, defaults_);
         if (!c) continue;
         if (!c->name.empty() && !names.insert(c->name).second) {
           r_.Fail(checks[i]["name"], ChildKey(IndexKey(ck, i), "name"),
                   "duplicate check name '" + c->name + "' in provider '" + p.name + "'");
         }
         p.checks.push_back(std::move(*c));
+      }
+      if (p.auth.type == AuthConfig::Type::kOAuth2ClientCredentials) p.checks.push_back(AuthCheck(p.auth, defaults_));
+      if (p.quota.endpoint) {
+        if (p.FindCheck(kQuotaCheckName)) {
+          r_.Fail(n["quota"], ChildKey(key, "quota"), "a check named 'quota' clashes with the quota endpoint's check");
+        } else {
+          p.checks.push_back(QuotaCheck(*p.quota.endpoint, p.auth, defaults_));
+        }
       }
     }
     return p;

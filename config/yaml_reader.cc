@@ -310,9 +310,13 @@ std::optional<std::shared_ptr<const std::regex>> YamlReader::Regex(const YAML::N
   std::optional<std::string> v = Scalar(node, key);
   if (!v) return std::nullopt;
   try {
-    return std::make_shared<const std::regex>(*v, std::regex::ECMAScript);
+    // __polynomial: libstdc++'s non-recursive matcher. The default one recurses per character
+    // and overflows the stack on long subjects; this one cannot, but has no back-references.
+    return std::make_shared<const std::regex>(*v, std::regex::ECMAScript | std::regex_constants::__polynomial);
   } catch (const std::regex_error& e) {
-    Fail(node, key, "invalid regular expression " + Quote(*v) + ": " + e.what());
+    const bool backref = e.code() == std::regex_constants::error_backref || e.code() == std::regex_constants::error_complexity;
+    Fail(node, key, "invalid regular expression " + Quote(*v) + ": " +
+                        (backref ? std::string("back-references are not supported") : e.what()));
     return std::nullopt;
   }
 }

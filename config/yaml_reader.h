@@ -69,6 +69,9 @@ class YamlReader {
   // A readable file, resolved against the config's folder.
   std::optional<std::string> FilePath(const YAML::Node& node, std::string_view key);
 
+  // Remembers a value derived from secrets (a Base64 credential, a URL-encoded key) for redaction.
+  void AddDerivedSecret(std::string value) { secrets_.push_back(std::move(value)); }
+
   bool failed() const { return !errors_.empty(); }
   std::vector<ConfigError> TakeErrors();
   std::vector<std::string> TakeSecrets() { return std::move(secrets_); }

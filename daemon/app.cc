@@ -42,12 +42,18 @@ std::string App::NotReadyReason() const {
   return "";
 }
 
+std::optional<ProbeGate::Deferral> App::Admit(const std::string& key, core::WallTime now) {
+  std::optional<probes::quota::Throttle> t = quota_->Admit(key.substr(0, key.find('/')), now);
+  if (!t) return std::nullopt;
+  return Deferral{t->until, t->reason};
+}
+
 std::vector<std::string> App::ProbeNow(const std::string& provider) {
   std::vector<std::string> started;
   const auto c = config();
   if (const config::ProviderConfig* p = c->FindProvider(provider)) {
     for (const auto& check : p->checks) {
-      if (scheduler_->RunNow(provider + "/" + check.name)) started.push_back(check.name);
+      if (!check.synthetic && scheduler_->RunNow(provider + "/" + check.name)) started.push_back(check.name);
     }
   }
   return started;
@@ -59,7 +65,6 @@ int App::Start() {
     std::fputs(loaded.ErrorText().c_str(), stderr);
     return 2;
   }
-  core::Log::SetRedactor(std::make_shared<core::Redactor>(loaded.config->secrets));
   const std::string db = StatePath(options_.state_dir, loaded.config->storage.sqlite);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::absolute(db).parent_path(), ec);
@@ -82,7 +87,7 @@ int App::Start() {
   pipeline_->AddStage(metrics_.get());
   pipeline_->Start();
   pool_ = std::make_unique<WorkerPool>(loaded.config->scheduler.workers, static_cast<std::size_t>(loaded.config->scheduler.queue));
-  scheduler_ = std::make_unique<Scheduler>(core::SystemClock::Instance(), *pool_, metrics_.get());
+  scheduler_ = std::make_unique<Scheduler>(core::SystemClock::Instance(), *pool_, metrics_.get(), this);
   Apply(loaded.config);
   metrics_->SetReloadResult(true, Now());
   api_ = std::make_unique<http::Api>(*this);
@@ -103,25 +108,33 @@ int App::Start() {
 }
 
 void App::Apply(std::shared_ptr<const config::Config> config) {
-  auto runner = std::make_shared<probes::CheckRunner>(config, client_, core::SystemClock::Instance(),
-                                                      std::make_shared<core::Redactor>(config->secrets));
+  auto secrets = std::make_shared<core::SecretRegistry>(config->secrets);
+  core::Log::SetSecrets(secrets);
+  quota_->Configure(*config);
+  auto runner = std::make_shared<probes::CheckRunner>(config, client_, core::SystemClock::Instance(), secrets, quota_);
   std::vector<ScheduledCheck> checks;
+  std::vector<std::size_t> indices;  // schedule slot -> runner target; synthetic checks are never scheduled
   for (std::size_t i = 0; i < runner->size(); ++i) {
     const auto& t = runner->target(i);
+    if (t.check->synthetic) continue;
     checks.push_back({t.key, t.check->interval, t.check->interval_when_failing});
+    indices.push_back(i);
   }
   health_->Reconfigure(config);
   metrics_->Reconfigure(*config);
-  scheduler_->SetChecks(std::move(checks), [this, runner](std::size_t i) {
-    probes::ProbeResult r = runner->Run(i);
+  scheduler_->SetChecks(std::move(checks), [this, runner, indices](std::size_t slot) {
+    std::vector<probes::ProbeResult> results = runner->Run(indices[slot]);
     if (aborting_) return false;  // cut short by shutdown: says nothing about the provider
-    const bool failing = r.outcome == probes::Outcome::kFail;
-    if (!pipeline_->Submit(std::move(r))) metrics_->CountDroppedResult();
+    const bool failing = results.front().outcome == probes::Outcome::kFail;
+    for (auto& r : results) {
+      if (!pipeline_->Submit(std::move(r))) metrics_->CountDroppedResult();
+    }
     return failing;
   });
   std::lock_guard lock(config_mu_);
   config_ = std::move(config);
   runner_ = std::move(runner);
+  secrets_ = std::move(secrets);
 }
 
 void App::Reload() {
@@ -140,7 +153,6 @@ void App::Reload() {
   if (loaded.config->storage.sqlite != old->storage.sqlite) {
     core::Log::Warn("config", "storage.sqlite changed; it takes effect after a restart");
   }
-  core::Log::SetRedactor(std::make_shared<core::Redactor>(loaded.config->secrets));
   Apply(loaded.config);
   metrics_->SetReloadResult(true, Now());
   core::Log::Info("config", "reloaded", {{"providers", std::to_string(loaded.config->providers.size())},

@@ -31,7 +31,7 @@ struct AppOptions {
   std::string listen;     // empty: server.listen from the config
 };
 
-class App final : public http::ApiBackend {
+class App final : public http::ApiBackend, public ProbeGate {
  public:
   explicit App(AppOptions options);
   ~App() override;
@@ -47,6 +47,12 @@ class App final : public http::ApiBackend {
   std::string NotReadyReason() const override;
   std::vector<std::string> ProbeNow(const std::string& provider) override;
   core::WallTime Now() const override { return core::SystemClock::Instance().Now(); }
+  std::optional<probes::quota::Throttle> QuotaThrottle(const std::string& provider) const override {
+    return quota_->CurrentThrottle(provider, Now());
+  }
+
+  // ProbeGate: a provider's rate limits (Retry-After, probe budget) decide.
+  std::optional<Deferral> Admit(const std::string& key, core::WallTime now) override;
 
  private:
   int Start();
@@ -59,9 +65,11 @@ class App final : public http::ApiBackend {
   mutable std::mutex config_mu_;
   std::shared_ptr<const config::Config> config_;  // GUARDED_BY(config_mu_)
   std::shared_ptr<probes::CheckRunner> runner_;   // GUARDED_BY(config_mu_)
+  std::shared_ptr<core::SecretRegistry> secrets_;  // GUARDED_BY(config_mu_)
 
   std::unique_ptr<storage::SqliteStore> store_;
   probes::PocoHttpClient client_;
+  std::shared_ptr<probes::quota::QuotaBook> quota_ = std::make_shared<probes::quota::QuotaBook>();
   std::unique_ptr<HealthStage> health_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ResultPipeline> pipeline_;

@@ -58,6 +58,19 @@ Metrics::Metrics(const HealthStage& health)
       certificate_expiry_(prometheus::BuildGauge().Name("vigil_certificate_expiry_timestamp_seconds")
                               .Help("notAfter of the provider's TLS certificate (earliest over its checks)")
                               .Register(*registry_)),
+      credential_expiry_(prometheus::BuildGauge().Name("vigil_credential_expiry_timestamp_seconds")
+                             .Help("Earliest known expiry of the provider's credentials (API key, JWT, client certificate, OAuth2 token)")
+                             .Register(*registry_)),
+      quota_remaining_(prometheus::BuildGauge().Name("vigil_quota_remaining")
+                           .Help("What is left of a rate-limit budget, as the provider last reported").Register(*registry_)),
+      quota_ratio_(prometheus::BuildGauge().Name("vigil_quota_remaining_ratio")
+                       .Help("remaining / limit of a rate-limit budget").Register(*registry_)),
+      quota_reset_(prometheus::BuildGauge().Name("vigil_quota_reset_timestamp_seconds")
+                       .Help("When a rate-limit budget resets").Register(*registry_)),
+      quota_header_warnings_(prometheus::BuildCounter().Name("vigil_quota_header_warnings_total")
+                                 .Help("Malformed or conflicting rate-limit header values that were ignored").Register(*registry_)),
+      scheduler_deferred_(prometheus::BuildCounter().Name("vigil_scheduler_deferred_total")
+                              .Help("Probes put off by a provider's rate limits (Retry-After, probe budget)").Register(*registry_)),
       scheduler_lag_(prometheus::BuildHistogram().Name("vigil_scheduler_lag_seconds")
                          .Help("Delay between a probe's due time and its start").Register(*registry_)),
       scheduler_skipped_(prometheus::BuildCounter().Name("vigil_scheduler_skipped_total")
@@ -82,6 +95,18 @@ void Metrics::OnStarted(const std::string&, double lag_seconds) { lag_.Observe(s
 
 void Metrics::OnSkipped(const std::string&, std::string_view reason) {
   scheduler_skipped_.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::OnDeferred(const std::string& key, std::string_view) {
+  scheduler_deferred_.Add({{"provider", key.substr(0, key.find('/'))}}).Increment();
+}
+
+void Metrics::SetBudget(const std::string& provider, const probes::quota::Budget& b) {
+  const prometheus::Labels labels = {{"provider", provider}, {"dimension", b.dimension}};
+  if (b.remaining) quota_remaining_.Add(labels).Set(*b.remaining);
+  if (b.remaining && b.limit && *b.limit > 0) quota_ratio_.Add(labels).Set(*b.remaining / *b.limit);
+  if (b.reset_unix_ms) quota_reset_.Add(labels).Set(static_cast<double>(*b.reset_unix_ms) / 1000.0);
+  budgets_.insert({provider, b.dimension});
 }
 
 void Metrics::CountDroppedResult() { pipeline_problems_.Add({{"problem", "result_dropped"}}).Increment(); }
@@ -138,6 +163,14 @@ void Metrics::Published(const storage::WriteBatch& batch) {
       certificate_expiry_.Add({{"provider", r.provider}})
           .Set(static_cast<double>(core::ToUnixMillis(*r.cert_not_after)) / 1000.0);
     }
+    if (r.credential_not_after) {
+      credential_expiry_.Add({{"provider", r.provider}})
+          .Set(static_cast<double>(core::ToUnixMillis(*r.credential_not_after)) / 1000.0);
+    }
+    for (const auto& b : r.budgets) SetBudget(r.provider, b);
+    if (r.quota_header_warnings > 0) {
+      quota_header_warnings_.Add({{"provider", r.provider}}).Increment(static_cast<double>(r.quota_header_warnings));
+    }
   }
   // States change only with health changes, so only those are applied.
   for (const auto& c : batch.health.checks) SetCheckUp(c.provider, c.check, c.state);
@@ -187,6 +220,20 @@ void Metrics::Reconfigure(const config::Config& config) {
       RemoveSeries(provider_state_, {{"provider", *it}, {"state", alerts::HealthStateName(s)}});
     }
     RemoveSeries(certificate_expiry_, {{"provider", *it}});
+    RemoveSeries(credential_expiry_, {{"provider", *it}});
+    RemoveSeries(quota_header_warnings_, {{"provider", *it}});
+    RemoveSeries(scheduler_deferred_, {{"provider", *it}});
+    for (auto b = budgets_.begin(); b != budgets_.end();) {
+      if (b->first != *it) {
+        ++b;
+        continue;
+      }
+      const prometheus::Labels labels = {{"provider", b->first}, {"dimension", b->second}};
+      RemoveSeries(quota_remaining_, labels);
+      RemoveSeries(quota_ratio_, labels);
+      RemoveSeries(quota_reset_, labels);
+      b = budgets_.erase(b);
+    }
     it = providers_.erase(it);
   }
   UpdateAllStates();

@@ -29,6 +29,7 @@ class Metrics final : public SchedulerObserver, public PipelineStage {
 
   void OnStarted(const std::string& key, double lag_seconds) override;
   void OnSkipped(const std::string& key, std::string_view reason) override;
+  void OnDeferred(const std::string& key, std::string_view reason) override;
   void Published(const storage::WriteBatch& batch) override;
 
   void SetReloadResult(bool ok, core::WallTime at);
@@ -49,6 +50,7 @@ class Metrics final : public SchedulerObserver, public PipelineStage {
   void SetCheckUp(const std::string& provider, const std::string& check, alerts::HealthState s);  // REQUIRES: mu_
   void SetProviderState(const std::string& provider, alerts::HealthState s);  // REQUIRES: mu_ held
   void UpdateAllStates();  // REQUIRES: mu_ held
+  void SetBudget(const std::string& provider, const probes::quota::Budget& b);  // REQUIRES: mu_ held
 
   const HealthStage& health_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -58,6 +60,12 @@ class Metrics final : public SchedulerObserver, public PipelineStage {
   prometheus::Family<prometheus::Counter>& probes_total_;
   prometheus::Family<prometheus::Counter>& findings_total_;
   prometheus::Family<prometheus::Gauge>& certificate_expiry_;
+  prometheus::Family<prometheus::Gauge>& credential_expiry_;
+  prometheus::Family<prometheus::Gauge>& quota_remaining_;
+  prometheus::Family<prometheus::Gauge>& quota_ratio_;
+  prometheus::Family<prometheus::Gauge>& quota_reset_;
+  prometheus::Family<prometheus::Counter>& quota_header_warnings_;
+  prometheus::Family<prometheus::Counter>& scheduler_deferred_;
   prometheus::Family<prometheus::Histogram>& scheduler_lag_;
   prometheus::Family<prometheus::Counter>& scheduler_skipped_;
   prometheus::Family<prometheus::Gauge>& reload_ok_;
@@ -69,6 +77,7 @@ class Metrics final : public SchedulerObserver, public PipelineStage {
   std::set<std::string> providers_;  // GUARDED_BY(mu_): providers with series
   std::set<std::pair<std::string, std::string>> checks_;  // GUARDED_BY(mu_)
   std::unordered_map<std::string, CheckSeries> series_;   // GUARDED_BY(mu_): by "provider/check"
+  std::set<std::pair<std::string, std::string>> budgets_;  // GUARDED_BY(mu_): (provider, dimension) with series
 };
 
 }  // namespace vigil::daemon

@@ -7,8 +7,8 @@
 
 namespace vigil::daemon {
 
-Scheduler::Scheduler(const core::Clock& clock, WorkerPool& pool, SchedulerObserver* observer)
-    : clock_(clock), pool_(pool), observer_(observer) {}
+Scheduler::Scheduler(const core::Clock& clock, WorkerPool& pool, SchedulerObserver* observer, ProbeGate* gate)
+    : clock_(clock), pool_(pool), observer_(observer), gate_(gate) {}
 
 void Scheduler::SetDueLocked(Entry& e, core::SteadyTime due) {
   due_.erase({e.due, e.check.key});
@@ -78,6 +78,13 @@ core::SteadyTime Scheduler::Tick() {
   while (!due_.empty() && due_.begin()->first <= now) {
     const auto [due, key] = *due_.begin();
     Entry& e = entries_.at(key);
+    if (gate_ && !e.running) {
+      if (std::optional<ProbeGate::Deferral> d = gate_->Admit(key, clock_.Now())) {
+        SetDueLocked(e, now + std::max<core::WallTime::duration>(d->until - clock_.Now(), core::Millis(1)));
+        if (observer_) observer_->OnDeferred(key, d->reason);
+        continue;
+      }
+    }
     DispatchLocked(e, due);
     const core::Millis step = e.failing && e.check.interval_when_failing ? *e.check.interval_when_failing
                                                                          : e.check.interval;
@@ -88,10 +95,16 @@ core::SteadyTime Scheduler::Tick() {
   return due_.empty() ? now + std::chrono::seconds(1) : due_.begin()->first;
 }
 
-bool Scheduler::RunNow(const std::string& key) {
+bool Scheduler::RunNow(const std::string& key, std::string* why) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return false;
+  if (gate_ && !it->second.running) {
+    if (std::optional<ProbeGate::Deferral> d = gate_->Admit(key, clock_.Now())) {
+      if (why) *why = d->reason;
+      return false;
+    }
+  }
   return DispatchLocked(it->second, clock_.Steady());
 }
 

@@ -36,6 +36,22 @@ class SchedulerObserver {
   virtual ~SchedulerObserver() = default;
   virtual void OnStarted(const std::string& key, double lag_seconds) = 0;
   virtual void OnSkipped(const std::string& key, std::string_view reason) = 0;
+  // The gate put the check off until later (a provider's rate limit, say).
+  virtual void OnDeferred(const std::string& key, std::string_view reason) { (void)key, (void)reason; }
+};
+
+// Asked before every probe: may this check start now? A provider's rate limits say no after a
+// 429 or Retry-After, or to keep probes within its probe budget. Called with the scheduler's
+// lock held: must be quick and must not call back into the Scheduler.
+class ProbeGate {
+ public:
+  struct Deferral {
+    core::WallTime until;
+    std::string reason;
+  };
+  virtual ~ProbeGate() = default;
+  // nullopt: start it now (the gate may count it). Otherwise: not before `until`.
+  virtual std::optional<Deferral> Admit(const std::string& key, core::WallTime now) = 0;
 };
 
 class Scheduler {
@@ -47,15 +63,16 @@ class Scheduler {
   // First runs spread over at most this long after start (or a check's interval, if shorter).
   static constexpr core::Millis kMaxInitialSpread{15'000};
 
-  Scheduler(const core::Clock& clock, WorkerPool& pool, SchedulerObserver* observer);
+  Scheduler(const core::Clock& clock, WorkerPool& pool, SchedulerObserver* observer, ProbeGate* gate = nullptr);
 
   // Replaces the schedule. A check whose key was already scheduled keeps its next due time
   // (and running flag), so a reload neither re-fires nor forgets it.
   void SetChecks(std::vector<ScheduledCheck> checks, Task task);
   // Dispatches every check due at or before now; returns the next due time.
   core::SteadyTime Tick();
-  // Runs a check now, outside its schedule; false when it is running or unknown.
-  bool RunNow(const std::string& key);
+  // Runs a check now, outside its schedule; false when it is running, unknown, or the gate says
+  // not yet (then `why` says why).
+  bool RunNow(const std::string& key, std::string* why = nullptr);
   // Blocks (in real time) until `until`, or until Wake().
   void WaitUntil(core::SteadyTime until);
   void Wake();
@@ -77,6 +94,7 @@ class Scheduler {
   const core::Clock& clock_;
   WorkerPool& pool_;
   SchedulerObserver* observer_;
+  ProbeGate* gate_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool woken_ = false;                                        // GUARDED_BY(mu_)

@@ -1,18 +1,59 @@
 #include "probes/check_runner.h"
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/URI.h>
 
+#include <sstream>
+
 #include "daemon/core/text.h"
+#include "probes/quota/usage_endpoint.h"
 
 namespace vigil::probes {
 namespace {
 
+using AuthType = config::AuthConfig::Type;
+
 std::string UrlWithQuery(const config::CheckConfig& c) {
-  if (c.query.empty()) return c.url;
+  if (c.query.empty() && c.auth.type != AuthType::kQuery) return c.url;
   Poco::URI uri(c.url);
   for (const auto& [k, v] : c.query) uri.addQueryParameter(k, v);
+  if (c.auth.type == AuthType::kQuery) uri.addQueryParameter(c.auth.name, c.auth.value);
   return uri.toString();
 }
+
+std::string Base64(const std::string& s) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc.rdbuf()->setLineLength(0);
+  enc << s;
+  enc.close();
+  return out.str();
+}
+
+// Static credentials go into the request once; OAuth2 tokens are added per run.
+void ApplyStaticAuth(const config::AuthConfig& a, HttpRequest& req) {
+  switch (a.type) {
+    case AuthType::kBearer:
+      req.headers.emplace_back("Authorization", "Bearer " + a.token);
+      break;
+    case AuthType::kHeader:
+      req.headers.emplace_back(a.name, a.value);
+      req.credential_headers.push_back(a.name);
+      break;
+    case AuthType::kBasic:
+      req.headers.emplace_back("Authorization", "Basic " + Base64(a.username + ":" + a.password));
+      break;
+    default:
+      break;
+  }
+}
+
+bool SaysInvalidToken(const HttpResponse& r) {
+  const std::string* h = r.Header("WWW-Authenticate");
+  return r.status == 401 && (h == nullptr || h->find("invalid_token") != std::string::npos);
+}
+
+}  // namespace
 
 Finding TransportFinding(const HttpResponse& r) {
   switch (r.error) {
@@ -22,15 +63,23 @@ Finding TransportFinding(const HttpResponse& r) {
   }
 }
 
-}  // namespace
-
 CheckRunner::CheckRunner(std::shared_ptr<const config::Config> config, HttpClient& client,
-                         const core::Clock& clock, std::shared_ptr<const core::Redactor> redactor)
-    : config_(std::move(config)), client_(client), clock_(clock), redactor_(std::move(redactor)) {
-  if (!redactor_) redactor_ = std::make_shared<core::Redactor>();
+                         const core::Clock& clock, std::shared_ptr<core::SecretRegistry> secrets,
+                         std::shared_ptr<quota::QuotaBook> quota)
+    : config_(std::move(config)), client_(client), clock_(clock), secrets_(std::move(secrets)), quota_(std::move(quota)) {
+  if (!secrets_) secrets_ = std::make_shared<core::SecretRegistry>(config_->secrets);
+  if (!quota_) {
+    quota_ = std::make_shared<quota::QuotaBook>();
+    quota_->Configure(*config_);
+  }
+  for (const auto& p : config_->providers) {
+    if (p.auth.type != AuthType::kOAuth2ClientCredentials) continue;
+    const config::CheckConfig* auth_check = p.FindCheck(config::kAuthCheckName);
+    token_sources_.emplace(p.name, std::make_unique<auth::OAuth2TokenSource>(p.name, *auth_check, client_, clock_, secrets_));
+  }
   for (const auto& p : config_->providers) {
     for (const auto& c : p.checks) {
-      Target t{&p, &c, p.name + "/" + c.name, {}, BuildChecks(c)};
+      Target t{&p, &c, p.name + "/" + c.name, {}, BuildChecks(c), auth::StaticExpiries(c.auth, p.tls), nullptr};
       t.request.method = c.method;
       t.request.url = UrlWithQuery(c);
       t.request.headers = c.headers;
@@ -39,6 +88,8 @@ CheckRunner::CheckRunner(std::shared_ptr<const config::Config> config, HttpClien
       t.request.max_body = c.max_body;
       t.request.max_redirects = c.max_redirects;
       t.request.tls = p.tls;
+      ApplyStaticAuth(c.auth, t.request);
+      if (c.auth.type == AuthType::kOAuth2ClientCredentials) t.tokens = token_sources_.at(p.name).get();
       targets_.push_back(std::move(t));
     }
   }
@@ -51,10 +102,47 @@ std::size_t CheckRunner::Find(std::string_view provider, std::string_view check)
   return targets_.size();
 }
 
-ProbeResult CheckRunner::Run(std::size_t index) const {
+std::optional<core::WallTime> CheckRunner::CredentialExpiry(const Target& t) const {
+  std::optional<core::WallTime> out;
+  for (const auto& e : t.expiries) {
+    if (!out || e.at < *out) out = e.at;
+  }
+  if (t.tokens) {
+    if (auto token = t.tokens->expires(); token && (!out || *token < *out)) out = token;
+  }
+  return out;
+}
+
+std::vector<ProbeResult> CheckRunner::Run(std::size_t index) const {
   const Target& t = targets_.at(index);
+  std::vector<ProbeResult> out(1);
+  if (t.check->synthetic) {  // the token request itself
+    out[0] = t.tokens->FetchNow();
+    return out;
+  }
   const core::WallTime started = clock_.Now();
-  return Judge(t, started, client_.Execute(t.request));
+  if (!t.tokens) {
+    out[0] = Judge(t, started, client_.Execute(t.request));
+    return out;
+  }
+  std::vector<ProbeResult> fetches;
+  std::string why_none;
+  const std::optional<auth::OAuth2TokenSource::Token> token = t.tokens->Get(fetches, why_none);
+  if (!token) {
+    HttpResponse none;
+    none.error = TransportError::kNone;
+    out[0] = Judge(t, started, none);
+    out[0].findings = {{FindingKind::kAuth, Severity::kCritical, secrets_->redactor()->Redact(why_none)}};
+    out[0].outcome = Outcome::kFail;
+  } else {
+    HttpRequest req = t.request;
+    req.headers.emplace_back("Authorization", "Bearer " + token->value);
+    HttpResponse resp = client_.Execute(req);
+    if (SaysInvalidToken(resp)) t.tokens->Invalidate(token->value);
+    out[0] = Judge(t, started, std::move(resp));
+  }
+  for (auto& f : fetches) out.push_back(std::move(f));
+  return out;
 }
 
 ProbeResult CheckRunner::Judge(const Target& t, core::WallTime started, HttpResponse response) const {
@@ -66,9 +154,11 @@ ProbeResult CheckRunner::Judge(const Target& t, core::WallTime started, HttpResp
   r.phases = response.phases;
   r.body_truncated = response.body_truncated;
   r.cert_not_after = response.cert_not_after;
+  r.credential_not_after = CredentialExpiry(t);
   const Observation obs(std::move(response));
   if (obs.transport_failed()) {
     r.findings.push_back(TransportFinding(obs.response()));
+    quota_->Observe(t.provider->name, quota::RateLimitInfo(), 0, clock_.Now());  // no news, but an answer
   } else {
     bool status_wrong = false;
     for (const auto& check : t.checks) {
@@ -77,15 +167,41 @@ ProbeResult CheckRunner::Judge(const Target& t, core::WallTime started, HttpResp
       check->Judge(obs, r.findings);
       status_wrong |= check->judges_status() && r.findings.size() > before;
     }
+    ObserveQuota(t, obs, r);
   }
-  for (Finding& f : r.findings) f.message = redactor_->Redact(f.message);
+  std::vector<auth::Expiry> expiries = t.expiries;
+  if (r.cert_not_after) expiries.push_back({"TLS certificate", *r.cert_not_after});
+  auth::AddExpiryFindings(expiries, clock_.Now(), t.check->auth.warn_before, r.findings);
+  const std::shared_ptr<const core::Redactor> redactor = secrets_->redactor();
+  for (Finding& f : r.findings) f.message = redactor->Redact(f.message);
   r.outcome = OutcomeOf(r.findings);
   if (r.outcome == Outcome::kFail && !obs.response().body.empty()) {
     // Redact before cutting, so a secret straddling the cut cannot leave a readable prefix.
     r.body_excerpt = core::Printable(
-        redactor_->Redact(core::TruncateUtf8(obs.response().body, kBodyExcerptBytes + 1024)), kBodyExcerptBytes);
+        redactor->Redact(core::TruncateUtf8(obs.response().body, kBodyExcerptBytes + 1024)), kBodyExcerptBytes);
   }
   return r;
+}
+
+void CheckRunner::ObserveQuota(const Target& t, const Observation& obs, ProbeResult& r) const {
+  const config::QuotaConfig& qc = t.provider->quota;
+  const int64_t now_ms = core::ToUnixMillis(clock_.Now());
+  quota::RateLimitInfo info;
+  if (qc.headers) info = quota::ParseRateLimitHeaders(obs.response().headers, now_ms);
+  if (t.check->reads_quota && qc.endpoint && obs.response().status >= 200 && obs.response().status < 300) {
+    std::string problem;
+    const Observation::Json& json = obs.json();
+    std::optional<quota::Budget> b = json.ok ? quota::ReadUsageEndpoint(json.value, *qc.endpoint, now_ms, problem) : std::nullopt;
+    if (b) {
+      std::erase_if(info.budgets, [&](const quota::Budget& h) { return h.dimension == b->dimension; });
+      info.budgets.push_back(*b);
+    } else {
+      r.findings.push_back({FindingKind::kAssertion, Severity::kCritical, json.ok ? problem : "quota endpoint: " + json.error});
+    }
+  }
+  r.quota_header_warnings = info.warnings.size();
+  for (Finding& f : quota_->Observe(t.provider->name, info, obs.response().status, clock_.Now())) r.findings.push_back(std::move(f));
+  r.budgets = std::move(info.budgets);
 }
 
 }  // namespace vigil::probes

@@ -1,9 +1,12 @@
-// CheckRunner: runs one configured check end to end — builds the request, calls the HttpClient,
-// judges the Observation with the check's compiled Checks, and returns a ProbeResult. Everything
-// derivable from config (full URL, compiled checks) is built once in the constructor. Run() is
-// const and thread-safe; targets are addressed by their index in a flat list.
+// CheckRunner: runs one configured check end to end — builds the request (with the check's
+// credentials), calls the HttpClient, judges the Observation with the check's compiled Checks,
+// adds credential and certificate expiry findings, and returns the ProbeResult (plus the result
+// of any OAuth2 token request it had to make). Everything derivable from config (full URL,
+// static credentials, compiled checks, known expiries, token sources) is built once in the
+// constructor. Run() is const and thread-safe; targets are addressed by index in a flat list.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,9 +14,12 @@
 #include "config/config.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
+#include "probes/auth/expiry.h"
+#include "probes/auth/oauth2_token_source.h"
 #include "probes/check.h"
 #include "probes/http_client.h"
 #include "probes/probe_result.h"
+#include "probes/quota/quota_book.h"
 
 namespace vigil::probes {
 
@@ -25,10 +31,13 @@ class CheckRunner {
     std::string key;  // "provider/check"
     HttpRequest request;
     std::vector<std::unique_ptr<Check>> checks;
+    std::vector<auth::Expiry> expiries;           // known from the config
+    auth::OAuth2TokenSource* tokens = nullptr;    // the provider's, when it uses OAuth2
   };
 
+  // `quota` outlives config reloads, so it is shared; null gives the runner its own.
   CheckRunner(std::shared_ptr<const config::Config> config, HttpClient& client, const core::Clock& clock,
-              std::shared_ptr<const core::Redactor> redactor);
+              std::shared_ptr<core::SecretRegistry> secrets, std::shared_ptr<quota::QuotaBook> quota = nullptr);
 
   std::size_t size() const { return targets_.size(); }
   const Target& target(std::size_t i) const { return targets_[i]; }
@@ -36,15 +45,24 @@ class CheckRunner {
   std::size_t Find(std::string_view provider, std::string_view check) const;
   const config::Config& config() const { return *config_; }
 
-  ProbeResult Run(std::size_t index) const;
-  // Judges an observation as Run() would; exposed for tests of the judging alone.
+  // The check's result first, then the result of every token request made on the way.
+  std::vector<ProbeResult> Run(std::size_t index) const;
+  // Judges a response as Run() would; exposed for tests of the judging alone.
   ProbeResult Judge(const Target& target, core::WallTime started, HttpResponse response) const;
+  // The earliest known expiry of the provider's credentials (config and current OAuth2 token).
+  std::optional<core::WallTime> CredentialExpiry(const Target& target) const;
+  quota::QuotaBook& quota() const { return *quota_; }
 
  private:
+  // Reads the response's rate limits (headers, usage endpoint) into `r` and the QuotaBook.
+  void ObserveQuota(const Target& target, const Observation& obs, ProbeResult& r) const;
+
   std::shared_ptr<const config::Config> config_;
   HttpClient& client_;
   const core::Clock& clock_;
-  std::shared_ptr<const core::Redactor> redactor_;
+  std::shared_ptr<core::SecretRegistry> secrets_;
+  std::shared_ptr<quota::QuotaBook> quota_;
+  std::map<std::string, std::unique_ptr<auth::OAuth2TokenSource>> token_sources_;  // by provider
   std::vector<Target> targets_;
 };
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "daemon/core/clock.h"
@@ -22,6 +23,9 @@ struct HttpRequest {
   std::size_t max_body = 1024 * 1024;
   int max_redirects = 0;
   config::TlsConfig tls;
+  // Headers carrying credentials: never sent on a redirect to another origin (Authorization and
+  // Cookie never are, listed or not).
+  std::vector<std::string> credential_headers;
 };
 
 // Milliseconds spent in each phase; 0 for a phase that was not reached or not needed.

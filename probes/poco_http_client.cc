@@ -315,8 +315,9 @@ void PocoHttpClient::ExecuteHop(const Hop& hop, const HttpRequest& request,
                                Poco::Net::HTTPMessage::HTTP_1_1);
     req.setHost(host, port);
     for (const auto& [name, value] : *hop.headers) {
-      if (hop.strip_credentials && (core::EqualsIgnoreCase(name, "Authorization") ||
-                                    core::EqualsIgnoreCase(name, "Cookie"))) {
+      const auto is = [&](const std::string& n) { return core::EqualsIgnoreCase(name, n); };
+      if (hop.strip_credentials && (is("Authorization") || is("Cookie") ||
+                                    std::any_of(request.credential_headers.begin(), request.credential_headers.end(), is))) {
         continue;
       }
       req.add(name, value);

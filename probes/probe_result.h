@@ -9,6 +9,7 @@
 #include "daemon/core/clock.h"
 #include "probes/finding.h"
 #include "probes/http_client.h"
+#include "probes/quota/ratelimit_headers.h"
 
 namespace vigil::probes {
 
@@ -24,7 +25,13 @@ struct ProbeResult {
   std::vector<Finding> findings;
   std::string body_excerpt;  // failures only: the first 4 KiB, secrets redacted
   bool body_truncated = false;
-  std::optional<core::WallTime> cert_not_after;
+  std::optional<core::WallTime> cert_not_after;        // the server's TLS certificate
+  std::optional<core::WallTime> credential_not_after;  // the earliest known expiry of our credentials
+  std::vector<quota::Budget> budgets;                  // the rate limits this response reported
+  std::size_t quota_header_warnings = 0;               // malformed rate-limit values that were ignored
 };
+
+// The finding for an exchange that got no usable response (network, timeout or tls).
+Finding TransportFinding(const HttpResponse& response);
 
 }  // namespace vigil::probes

@@ -1,5 +1,7 @@
 #include "probes/result_json.h"
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeParser.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
@@ -65,6 +67,51 @@ Poco::JSON::Object::Ptr PhasesToJson(const Phases& p) {
   return o;
 }
 
+Poco::JSON::Object::Ptr BudgetToJson(const quota::Budget& b) {
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  const auto opt = [](const auto& v) { return v ? Poco::Dynamic::Var(*v) : Poco::Dynamic::Var(); };
+  o->set("dimension", b.dimension);
+  o->set("limit", opt(b.limit));
+  o->set("remaining", opt(b.remaining));
+  o->set("ratio", b.limit && b.remaining && *b.limit > 0 ? Poco::Dynamic::Var(Round3(*b.remaining / *b.limit)) : Poco::Dynamic::Var());
+  o->set("reset", b.reset_unix_ms ? Poco::Dynamic::Var(core::FormatRfc3339(core::FromUnixMillis(*b.reset_unix_ms))) : Poco::Dynamic::Var());
+  o->set("window_s", b.window_ms ? Poco::Dynamic::Var(static_cast<double>(*b.window_ms) / 1000.0) : Poco::Dynamic::Var());
+  o->set("source", b.source);
+  return o;
+}
+
+std::string BudgetsToJsonText(const std::vector<quota::Budget>& budgets) {
+  Poco::JSON::Array::Ptr a = new Poco::JSON::Array;
+  for (const auto& b : budgets) a->add(BudgetToJson(b));
+  return ToJsonText(a);
+}
+
+std::vector<quota::Budget> BudgetsFromJsonText(const std::string& text) {
+  std::vector<quota::Budget> out;
+  try {
+    Poco::JSON::Array::Ptr a = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      Poco::JSON::Object::Ptr o = a->getObject(static_cast<unsigned>(i));
+      quota::Budget b;
+      b.dimension = o->optValue<std::string>("dimension", "");
+      b.source = o->optValue<std::string>("source", "");
+      if (!o->isNull("limit")) b.limit = o->getValue<double>("limit");
+      if (!o->isNull("remaining")) b.remaining = o->getValue<double>("remaining");
+      if (!o->isNull("window_s")) b.window_ms = static_cast<int64_t>(o->getValue<double>("window_s") * 1000);
+      if (!o->isNull("reset")) {
+        Poco::DateTime dt;
+        int tz = 0;
+        if (Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, o->getValue<std::string>("reset"), dt, tz)) {
+          b.reset_unix_ms = dt.timestamp().epochMicroseconds() / 1000 - static_cast<int64_t>(tz) * 1000;
+        }
+      }
+      out.push_back(std::move(b));
+    }
+  } catch (const Poco::Exception&) {
+  }
+  return out;
+}
+
 Poco::JSON::Object::Ptr ResultToJson(const ProbeResult& r) {
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
   o->set("provider", r.provider);
@@ -77,6 +124,12 @@ Poco::JSON::Object::Ptr ResultToJson(const ProbeResult& r) {
   if (!r.body_excerpt.empty()) o->set("body_excerpt", r.body_excerpt);
   if (r.body_truncated) o->set("body_truncated", true);
   if (r.cert_not_after) o->set("cert_not_after", core::FormatRfc3339(*r.cert_not_after));
+  if (r.credential_not_after) o->set("credential_not_after", core::FormatRfc3339(*r.credential_not_after));
+  if (!r.budgets.empty()) {
+    Poco::JSON::Array::Ptr q = new Poco::JSON::Array;
+    for (const auto& b : r.budgets) q->add(BudgetToJson(b));
+    o->set("quota", q);
+  }
   return o;
 }
 

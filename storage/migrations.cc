@@ -38,6 +38,14 @@ const std::vector<std::vector<std::string>>& Migrations() {
           " incident_id INTEGER REFERENCES incidents(id))",
           "CREATE INDEX transitions_by_provider ON transitions(provider, ts_ms)",
       },
+      // 3: the earliest known expiry of the provider's credentials, per result.
+      {
+          "ALTER TABLE results ADD COLUMN credential_not_after_ms INTEGER",
+      },
+      // 4: the rate-limit budgets each response reported (JSON array).
+      {
+          "ALTER TABLE results ADD COLUMN quota TEXT NOT NULL DEFAULT '[]'",
+      },
   };
   return kMigrations;
 }

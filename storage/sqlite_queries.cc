@@ -27,8 +27,8 @@ alerts::HealthState State(const std::string& text) {
 
 core::Result<std::vector<StoredResult>> SqliteStore::Results(const ResultQuery& q) const {
   using Out = core::Result<std::vector<StoredResult>>;
-  std::vector<Int64> id, ts, cert;
-  std::vector<std::string> check, outcome, findings, excerpt;
+  std::vector<Int64> id, ts, cert, credential;
+  std::vector<std::string> check, outcome, findings, excerpt, quota;
   std::vector<int> status, truncated;
   std::vector<double> dns, connect, tls, ttfb, transfer, total;
   std::string provider = q.provider;
@@ -39,12 +39,13 @@ core::Result<std::vector<StoredResult>> SqliteStore::Results(const ResultQuery& 
   try {
     Poco::Data::Session s = readers_->get();
     s << "SELECT id, ts_ms, check_name, outcome, status_code, dns_ms, connect_ms, tls_ms, ttfb_ms,"
-         " transfer_ms, total_ms, findings, body_excerpt, body_truncated, COALESCE(cert_not_after_ms, -1)"
+         " transfer_ms, total_ms, findings, body_excerpt, body_truncated, COALESCE(cert_not_after_ms, -1),"
+         " COALESCE(credential_not_after_ms, -1), quota"
          " FROM results WHERE provider = ? AND (? = '' OR check_name = ?) AND ts_ms >= ? AND ts_ms < ?"
          " ORDER BY ts_ms DESC, id DESC LIMIT ?",
         into(id), into(ts), into(check), into(outcome), into(status), into(dns), into(connect), into(tls),
-        into(ttfb), into(transfer), into(total), into(findings), into(excerpt), into(truncated), into(cert),
-        use(provider), use(check_filter), use(check_filter), use(since), use(until), use(limit), now;
+        into(ttfb), into(transfer), into(total), into(findings), into(excerpt), into(truncated), into(cert), into(credential),
+        into(quota), use(provider), use(check_filter), use(check_filter), use(since), use(until), use(limit), now;
   } catch (const Poco::Exception& e) {
     return Out::Error("cannot read results from " + path_ + ": " + e.displayText());
   }
@@ -66,6 +67,8 @@ core::Result<std::vector<StoredResult>> SqliteStore::Results(const ResultQuery& 
     r.body_excerpt = excerpt[i];
     r.body_truncated = truncated[i] != 0;
     if (cert[i] >= 0) r.cert_not_after = core::FromUnixMillis(cert[i]);
+    if (credential[i] >= 0) r.credential_not_after = core::FromUnixMillis(credential[i]);
+    if (quota[i] != "[]") r.budgets = probes::BudgetsFromJsonText(quota[i]);
     out.push_back(std::move(sr));
   }
   return out;

@@ -89,11 +89,12 @@ core::Status SqliteStore::Migrate() {
 
 void SqliteStore::InsertResults(const std::vector<probes::ProbeResult>& results) {
   if (results.empty()) return;
-  std::vector<Int64> ts, cert;
-  std::vector<std::string> provider, check, outcome, findings, excerpt;
+  std::vector<Int64> ts, cert, credential;
+  std::vector<std::string> provider, check, outcome, findings, excerpt, quota;
   std::vector<int> status, truncated;
   std::vector<double> dns, connect, tls, ttfb, transfer, total;
   for (const auto& r : results) {
+    quota.push_back(r.budgets.empty() ? "[]" : probes::BudgetsToJsonText(r.budgets));
     ts.push_back(core::ToUnixMillis(r.time));
     provider.push_back(r.provider);
     check.push_back(r.check);
@@ -109,12 +110,15 @@ void SqliteStore::InsertResults(const std::vector<probes::ProbeResult>& results)
     excerpt.push_back(r.body_excerpt);
     truncated.push_back(r.body_truncated ? 1 : 0);
     cert.push_back(r.cert_not_after ? core::ToUnixMillis(*r.cert_not_after) : -1);
+    credential.push_back(r.credential_not_after ? core::ToUnixMillis(*r.credential_not_after) : -1);
   }
   *writer_ << "INSERT INTO results(ts_ms, provider, check_name, outcome, status_code, dns_ms, connect_ms,"
               " tls_ms, ttfb_ms, transfer_ms, total_ms, findings, body_excerpt, body_truncated,"
-              " cert_not_after_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?,-1))",
+              " cert_not_after_ms, credential_not_after_ms, quota)"
+              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?,-1),NULLIF(?,-1),?)",
       use(ts), use(provider), use(check), use(outcome), use(status), use(dns), use(connect), use(tls),
-      use(ttfb), use(transfer), use(total), use(findings), use(excerpt), use(truncated), use(cert), now;
+      use(ttfb), use(transfer), use(total), use(findings), use(excerpt), use(truncated), use(cert), use(credential),
+      use(quota), now;
 }
 
 void SqliteStore::WriteHealth(const alerts::HealthChanges& health) {

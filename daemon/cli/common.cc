@@ -11,7 +11,7 @@ std::shared_ptr<const config::Config> LoadConfigOrReport(const std::string& path
     std::cerr << loaded.ErrorText();
     return nullptr;
   }
-  core::Log::SetRedactor(std::make_shared<core::Redactor>(loaded.config->secrets));
+  core::Log::SetSecrets(std::make_shared<core::SecretRegistry>(loaded.config->secrets));
   return loaded.config;
 }
 

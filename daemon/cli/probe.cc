@@ -3,6 +3,7 @@
 #include "daemon/cli/commands.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/log.h"
+#include "daemon/core/text.h"
 #include "probes/check_runner.h"
 #include "probes/poco_http_client.h"
 #include "probes/result_json.h"
@@ -27,6 +28,25 @@ void PrintHuman(const probes::ProbeResult& r) {
               << ": " << f.message << "\n";
   }
   if (r.cert_not_after) std::cout << "    certificate valid until " << core::FormatRfc3339(*r.cert_not_after) << "\n";
+  for (const auto& b : r.budgets) {
+    std::cout << "    quota " << b.dimension << ": "
+              << (b.remaining ? std::to_string(static_cast<long long>(*b.remaining)) : std::string("?")) << " of "
+              << (b.limit ? std::to_string(static_cast<long long>(*b.limit)) : std::string("?")) << " left"
+              << (b.reset_unix_ms ? ", resets " + core::FormatRfc3339(core::FromUnixMillis(*b.reset_unix_ms)) : "")
+              << " (" << b.source << ")\n";
+  }
+}
+
+// The request as sent, credentials shown as ***.
+void PrintRequest(const probes::HttpRequest& req, const core::Redactor& redactor) {
+  std::cout << "> " << req.method << " " << redactor.Redact(req.url) << "\n";
+  for (const auto& [name, value] : req.headers) {
+    std::string shown = redactor.Redact(value);
+    if (core::EqualsIgnoreCase(name, "Authorization")) {
+      shown = shown.substr(0, shown.find(' ')) + " ***";  // the scheme, never the credential
+    }
+    std::cout << "> " << name << ": " << shown << "\n";
+  }
 }
 
 int Run(const ParsedArgs& args) {
@@ -48,19 +68,27 @@ int Run(const ParsedArgs& args) {
     return kExitUsage;
   }
   probes::PocoHttpClient client;
-  probes::CheckRunner runner(config, client, core::SystemClock::Instance(),
-                             std::make_shared<core::Redactor>(config->secrets));
+  auto secrets = std::make_shared<core::SecretRegistry>(config->secrets);
+  core::Log::SetSecrets(secrets);
+  probes::CheckRunner runner(config, client, core::SystemClock::Instance(), secrets);
   Poco::JSON::Array::Ptr json = new Poco::JSON::Array;
   bool failed = false;
   for (std::size_t i = 0; i < runner.size(); ++i) {
     const auto& t = runner.target(i);
     if (t.provider->name != provider || (!check.empty() && t.check->name != check)) continue;
-    const probes::ProbeResult r = runner.Run(i);
-    failed |= r.outcome == probes::Outcome::kFail;
-    if (args.Has("--json")) json->add(probes::ResultToJson(r));
-    else PrintHuman(r);
+    if (t.check->synthetic && check.empty()) continue;  // the token request runs when a check needs it
+    if (args.Has("--verbose") && !args.Has("--json")) PrintRequest(t.request, *secrets->redactor());
+    for (const probes::ProbeResult& r : runner.Run(i)) {
+      failed |= r.outcome == probes::Outcome::kFail;
+      if (args.Has("--json")) json->add(probes::ResultToJson(r));
+      else PrintHuman(r);
+    }
   }
   if (args.Has("--json")) std::cout << probes::ToJsonText(json) << "\n";
+  if (auto t = runner.quota().CurrentThrottle(provider, core::SystemClock::Instance().Now()); t && !args.Has("--json")) {
+    std::cout << "probing of " << provider << " would now wait until " << core::FormatRfc3339(t->until) << ": "
+              << t->reason << "\n";
+  }
   return failed ? kExitFailed : kExitOk;
 }
 
@@ -72,6 +100,7 @@ Command ProbeCommand() {
            "stored. Made for CI pipelines and contract tests against a provider's sandbox.",
            {{"--config", "-c", "FILE", "the config file (required)"},
             {"--json", "", "", "print one JSON array of results instead of a table"},
+            {"--verbose", "-v", "", "also print each request (credentials shown as ***)"},
             LogLevelOption(),
             LogFormatOption()},
            1, 1},

@@ -34,13 +34,32 @@ bool Redactor::Contains(std::string_view text) const {
                      [&](const std::string& s) { return text.find(s) != std::string_view::npos; });
 }
 
+SecretRegistry::SecretRegistry(std::vector<std::string> fixed)
+    : fixed_(std::move(fixed)), redactor_(std::make_shared<const Redactor>(fixed_)) {}
+
+void SecretRegistry::Learn(std::string secret) {
+  if (secret.size() < Redactor::kMinSecretLength) return;
+  std::lock_guard lock(mu_);
+  if (std::find(learned_.begin(), learned_.end(), secret) != learned_.end()) return;
+  learned_.push_back(std::move(secret));
+  if (learned_.size() > kMaxLearned) learned_.erase(learned_.begin());
+  std::vector<std::string> all = fixed_;
+  all.insert(all.end(), learned_.begin(), learned_.end());
+  redactor_ = std::make_shared<const Redactor>(std::move(all));
+}
+
+std::shared_ptr<const Redactor> SecretRegistry::redactor() const {
+  std::lock_guard lock(mu_);
+  return redactor_;
+}
+
 namespace {
 
 struct LogState {
   std::mutex mu;
   std::atomic<int> level{static_cast<int>(LogLevel::kInfo)};
   std::atomic<int> format{static_cast<int>(LogFormat::kText)};
-  std::shared_ptr<const Redactor> redactor;  // GUARDED_BY(mu)
+  std::shared_ptr<const SecretRegistry> secrets;  // GUARDED_BY(mu)
 };
 
 LogState& State() {
@@ -88,9 +107,9 @@ void Log::Configure(LogLevel level, LogFormat format) {
   State().format = static_cast<int>(format);
 }
 
-void Log::SetRedactor(std::shared_ptr<const Redactor> redactor) {
+void Log::SetSecrets(std::shared_ptr<const SecretRegistry> secrets) {
   std::lock_guard lock(State().mu);
-  State().redactor = std::move(redactor);
+  State().secrets = std::move(secrets);
 }
 
 bool Log::Enabled(LogLevel level) { return static_cast<int>(level) >= State().level.load(); }
@@ -130,7 +149,7 @@ void Log::Write(LogLevel level, std::string_view component, std::string_view mes
     line += "\n";
   }
   std::lock_guard lock(State().mu);
-  if (State().redactor) line = State().redactor->Redact(line);
+  if (State().secrets) line = State().secrets->redactor()->Redact(line);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }

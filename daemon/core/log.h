@@ -5,6 +5,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,23 @@ class Redactor {
   std::vector<std::string> secrets_;  // longest first, so a secret inside another is handled
 };
 
+// Every secret the process knows: the config's (fixed at load) and those learned at run time
+// (OAuth2 access tokens). Redaction everywhere goes through the current redactor(). Thread-safe.
+class SecretRegistry {
+ public:
+  explicit SecretRegistry(std::vector<std::string> fixed = {});
+  // Adds a secret learned at run time; the newest kMaxLearned are kept.
+  void Learn(std::string secret);
+  std::shared_ptr<const Redactor> redactor() const;
+  static constexpr std::size_t kMaxLearned = 256;
+
+ private:
+  std::vector<std::string> fixed_;
+  mutable std::mutex mu_;
+  std::vector<std::string> learned_;            // GUARDED_BY(mu_)
+  std::shared_ptr<const Redactor> redactor_;    // GUARDED_BY(mu_)
+};
+
 enum class LogLevel { kDebug, kInfo, kWarn, kError };
 enum class LogFormat { kText, kJson };
 
@@ -39,7 +57,7 @@ struct LogField {
 class Log {
  public:
   static void Configure(LogLevel level, LogFormat format);
-  static void SetRedactor(std::shared_ptr<const Redactor> redactor);
+  static void SetSecrets(std::shared_ptr<const SecretRegistry> secrets);
   static bool Enabled(LogLevel level);
   static bool ParseLevel(std::string_view text, LogLevel& out);
   static bool ParseFormat(std::string_view text, LogFormat& out);

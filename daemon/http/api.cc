@@ -134,6 +134,7 @@ class Request {
   void Incidents();
   void ProbeNow(const std::string& name);
   Object::Ptr CheckView(const config::ProviderConfig& p, const alerts::CheckStatus& c);
+  Object::Ptr QuotaView(const alerts::ProviderStatus& st);
 
   ApiBackend& b_;
   Poco::Net::HTTPServerRequest& req_;
@@ -227,6 +228,30 @@ Object::Ptr Request::CheckView(const config::ProviderConfig& p, const alerts::Ch
   return o;
 }
 
+// The latest reading of every budget the provider's responses reported, and any throttle.
+Object::Ptr Request::QuotaView(const alerts::ProviderStatus& st) {
+  std::map<std::string, std::pair<core::WallTime, const probes::quota::Budget*>> latest;
+  for (const auto& c : st.checks) {
+    if (!c.last) continue;
+    for (const auto& b : c.last->budgets) {
+      auto it = latest.find(b.dimension);
+      if (it == latest.end() || c.last->time > it->second.first) latest[b.dimension] = {c.last->time, &b};
+    }
+  }
+  Array::Ptr budgets = new Array;
+  for (const auto& [dimension, entry] : latest) {
+    Object::Ptr b = probes::BudgetToJson(*entry.second);
+    b->set("observed_at", core::FormatRfc3339(entry.first));
+    budgets->add(b);
+  }
+  auto o = NewObject();
+  o->set("budgets", budgets);
+  const std::optional<probes::quota::Throttle> t = b_.QuotaThrottle(st.name);
+  o->set("probing_slowed_until", t ? Poco::Dynamic::Var(core::FormatRfc3339(t->until)) : Poco::Dynamic::Var());
+  o->set("probing_slowed_because", t ? Poco::Dynamic::Var(t->reason) : Poco::Dynamic::Var());
+  return o;
+}
+
 void Request::Provider(const std::string& name) {
   ParseQuery(uri_, {});
   const auto config = b_.config();
@@ -243,10 +268,16 @@ void Request::Provider(const std::string& name) {
   o->set("fallback", Strings(p.fallback));
   o->set("tags", Strings(p.tags));
   Array::Ptr checks = new Array;
-  std::optional<core::WallTime> cert;
+  std::optional<core::WallTime> cert, credential;
+  const auto earliest = [](std::optional<core::WallTime>& acc, const std::optional<core::WallTime>& t) {
+    if (t && (!acc || *t < *acc)) acc = t;
+  };
   for (const auto& c : st.checks) {
     checks->add(CheckView(p, c));
-    if (c.last && c.last->cert_not_after && (!cert || *c.last->cert_not_after < *cert)) cert = c.last->cert_not_after;
+    if (c.last) {
+      earliest(cert, c.last->cert_not_after);
+      earliest(credential, c.last->credential_not_after);
+    }
   }
   o->set("checks", checks);
   auto uptime = NewObject();
@@ -256,12 +287,16 @@ void Request::Provider(const std::string& name) {
     uptime->set(label, u->total ? Poco::Dynamic::Var(static_cast<double>(u->up) / static_cast<double>(u->total)) : Poco::Dynamic::Var());
   }
   o->set("uptime", uptime);
-  auto certificate = NewObject();
-  if (cert) {
-    certificate->set("not_after", core::FormatRfc3339(*cert));
-    certificate->set("days_left", std::floor(std::chrono::duration<double>(*cert - b_.Now()).count() / 86400.0));
-  }
-  o->set("certificate", cert ? Poco::Dynamic::Var(certificate) : Poco::Dynamic::Var());
+  const auto expiry = [&](const std::optional<core::WallTime>& t) -> Poco::Dynamic::Var {
+    if (!t) return Poco::Dynamic::Var();
+    auto e = NewObject();
+    e->set("not_after", core::FormatRfc3339(*t));
+    e->set("days_left", std::floor(std::chrono::duration<double>(*t - b_.Now()).count() / 86400.0));
+    return e;
+  };
+  o->set("quota", QuotaView(st));
+  o->set("certificate", expiry(cert));        // the server's TLS certificate
+  o->set("credentials", expiry(credential));  // API key, JWT, client certificate or OAuth2 token
   Json(200, o);
 }
 

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "daemon/health_stage.h"
+#include "probes/quota/quota_book.h"
 #include "storage/result_store.h"
 
 namespace vigil::daemon::http {
@@ -29,6 +30,8 @@ class ApiBackend {
   // Runs the provider's checks now; returns the checks that were started.
   virtual std::vector<std::string> ProbeNow(const std::string& provider) = 0;
   virtual core::WallTime Now() const = 0;
+  // Why and until when probing of the provider is slowed (rate limits), if it is.
+  virtual std::optional<probes::quota::Throttle> QuotaThrottle(const std::string& provider) const = 0;
 };
 
 class Api {

@@ -2,6 +2,7 @@
 // are `auth` findings (the fix is on our side) and 429 a `quota` finding, unless the user listed
 // them as expected.
 #include "daemon/core/text.h"
+#include "probes/auth/www_authenticate.h"
 #include "probes/checks/factories.h"
 
 namespace vigil::probes {
@@ -31,7 +32,7 @@ class StatusCheck final : public Check {
     const std::string got = std::to_string(r.status) + (r.reason.empty() ? "" : " " + r.reason);
     if (r.status == 401 || r.status == 403) {
       findings.push_back({FindingKind::kAuth, Severity::kCritical,
-                          got + ": the provider rejected our credentials (expected " + expected_ + ")"});
+                          auth::DescribeAuthFailure(r.status, r.reason, r.Header("WWW-Authenticate"))});
     } else if (r.status == 429) {
       const std::string* retry = r.Header("Retry-After");
       findings.push_back({FindingKind::kQuota, Severity::kWarn,

@@ -18,7 +18,8 @@ class ApiE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    auto s = simulate::Simulator::Start("127.0.0.1:0", {{"/okta", {"unauthorized", {}}}});
+    auto s = simulate::Simulator::Start("127.0.0.1:0", {{"/okta", {"unauthorized", {}}},
+                                                        {"/limited", {"ratelimited", {{"retry_after", "30"}}}}});
     ASSERT_TRUE(s.ok());
     sim_ = std::move(s).value().release();
     daemon_ = new testing::DaemonProcess(*dir_,
@@ -28,7 +29,9 @@ class ApiE2E : public ::testing::Test {
         "  - name: stripe\n    base_url: " + testing::SimUrl(sim_->port(), "/stripe") + "\n"
         "    checks: [{ name: balance, path: /v1/balance }, { name: charges, path: /v1/charges }]\n"
         "  - name: okta\n    base_url: " + testing::SimUrl(sim_->port(), "/okta") + "\n"
-        "    checks: [{ name: userinfo, path: /userinfo }]\n",
+        "    checks: [{ name: userinfo, path: /userinfo }]\n"
+        "  - name: limited\n    base_url: " + testing::SimUrl(sim_->port(), "/limited") + "\n"
+        "    checks: [{ name: models, path: /v1/models }]\n",
         {{"VIGIL_E2E_TOKEN", kToken}});
     ASSERT_TRUE(testing::Eventually([] { return daemon_->ProviderState("okta") == "down"; }, std::chrono::seconds(15)));
     ASSERT_TRUE(testing::Eventually([] { return daemon_->ProviderState("stripe") == "up"; }, std::chrono::seconds(15)));
@@ -152,6 +155,27 @@ TEST_F(ApiE2E, HealthReadinessAndThePage) {
   EXPECT_EQ(okta.status, 200);
   EXPECT_NE(okta.body.find("401 Unauthorized: the provider rejected our credentials"), std::string::npos);
   EXPECT_EQ(daemon_->Get("/providers/nobody").status, 404);
+}
+
+TEST_F(ApiE2E, ARateLimitedProviderIsDegradedWithItsBudgetAndTheReasonProbingSlowed) {
+  ASSERT_TRUE(testing::Eventually([] { return daemon_->ProviderState("limited") == "degraded"; }, std::chrono::seconds(15)));
+  Poco::JSON::Object::Ptr p = daemon_->GetJson("/api/v1/providers/limited");
+  Poco::JSON::Object::Ptr quota = p->getObject("quota");
+  EXPECT_EQ(quota->getValue<std::string>("probing_slowed_because"), "429 Too Many Requests, Retry-After 30s");
+  EXPECT_FALSE(quota->isNull("probing_slowed_until"));
+  Poco::JSON::Array::Ptr budgets = quota->getArray("budgets");
+  ASSERT_GE(budgets->size(), 1u);
+  EXPECT_EQ(budgets->getObject(0)->getValue<double>("remaining"), 0);
+  EXPECT_EQ(p->getArray("reasons")->getObject(0)->getValue<std::string>("kind"), "quota");
+  const uint64_t calls = sim_->Calls("/limited");
+  EXPECT_EQ(calls, 1u);  // one probe, then none while Retry-After lasts (interval is 1 s)
+  // The next due probe (1 s later) is put off, and counted.
+  EXPECT_TRUE(testing::Eventually([] {
+    return daemon_->Get("/metrics").body.find("vigil_scheduler_deferred_total{provider=\"limited\"}") != std::string::npos;
+  }, std::chrono::seconds(5)));
+  const std::string metrics = daemon_->Get("/metrics").body;
+  EXPECT_NE(metrics.find("vigil_quota_remaining{dimension=\"default\",provider=\"limited\"} 0"), std::string::npos);
+  EXPECT_NE(metrics.find("vigil_quota_reset_timestamp_seconds{dimension=\"default\",provider=\"limited\"}"), std::string::npos);
 }
 
 TEST_F(ApiE2E, StatusCommandPrintsEveryProvider) {

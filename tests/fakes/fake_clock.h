@@ -9,7 +9,9 @@ namespace vigil::testing {
 
 class FakeClock final : public core::Clock {
  public:
-  FakeClock() : wall_(core::FromUnixMillis(1'764'000'000'000)), steady_(core::SteadyTime() + std::chrono::hours(1)) {}
+  FakeClock() : FakeClock(core::FromUnixMillis(1'764'000'000'000)) {}
+  // Starting at `wall`, e.g. the real time, when a real server's absolute times must line up.
+  explicit FakeClock(core::WallTime wall) : wall_(wall), steady_(core::SteadyTime() + std::chrono::hours(1)) {}
   core::WallTime Now() const override {
     std::lock_guard lock(mu_);
     return wall_;

@@ -32,6 +32,9 @@ TEST_P(ConfigFixture, ExitsTwoWithTheExactMessage) {
   testing::ProcessOptions opts;
   opts.cwd = kDir;
   opts.unset_env = {"CREDENTIALS_DIRECTORY", "VIGIL_FIXTURE_UNSET_KEY", "STRIPE_URL"};
+  // The secrets fixtures refer to, so that each shows only its own mistake.
+  opts.set_env = {{"VIGIL_FIXTURE_SET_SECRET", "fixture-secret-value"}, {"STRIPE_KEY", "x-fixture"},
+                  {"OKTA_SECRET", "y-fixture"}, {"LEGACY_PASSWORD", "z-fixture"}};
   const testing::ProcessResult r =
       testing::RunProcess({testing::VigilBinary(), "check-config", name}, std::chrono::seconds(10), opts);
   EXPECT_EQ(r.exit_code, 2);

@@ -36,7 +36,7 @@ TEST(Pipeline, ScheduledProbesLandInSqliteWithTheirOutcomes) {
   testing::TempDir dir;
   auto store = storage::SqliteStore::Open(dir.File("vigil.db"));
   ASSERT_TRUE(store.ok()) << store.message();
-  testing::FakeClock clock;
+  testing::FakeClock clock{std::chrono::system_clock::now()};  // the simulator sends real rate-limit resets
   probes::PocoHttpClient client;
   probes::CheckRunner runner(cfg.config, client, clock, nullptr);
   daemon::ResultPipeline pipeline(**store, 1000);
@@ -50,7 +50,7 @@ TEST(Pipeline, ScheduledProbesLandInSqliteWithTheirOutcomes) {
     checks.push_back({runner.target(i).key, runner.target(i).check->interval, runner.target(i).check->interval_when_failing});
   }
   scheduler.SetChecks(checks, [&](std::size_t i) {
-    probes::ProbeResult r = runner.Run(i);
+    probes::ProbeResult r = std::move(runner.Run(i).front());
     const bool failing = r.outcome == probes::Outcome::kFail;
     pipeline.Submit(std::move(r));
     return failing;
