@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
   pipeline.AddStage(&health);
   pipeline.AddStage(&metrics);
   pipeline.Start();
-  probes::CheckRunner runner(loaded.config, client, core::SystemClock::Instance(), nullptr);
+  probes::CheckRunner runner(loaded.config, client, core::SystemClock::Instance());
   daemon::WorkerPool pool(opt.workers, 100'000);
   LagRecorder lag;
   daemon::Scheduler scheduler(core::SystemClock::Instance(), pool, &lag);

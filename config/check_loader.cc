@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "config/auth_loader.h"
+#include "config/yaml_json.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/text.h"
 
@@ -241,13 +242,92 @@ std::optional<HeaderAssertion> ReadHeaderAssertion(YamlReader& r, const YAML::No
   return a;
 }
 
+std::optional<JsonDocument> ReadDocument(YamlReader& r, const YAML::Node& n, const std::string& key) {
+  JsonDocument d;
+  d.pos = {n.Mark().line + 1, n.Mark().column + 1};
+  d.key = key;
+  if (n.IsMap()) {  // written inline
+    core::Result<Poco::Dynamic::Var> v = YamlToJson(n);
+    if (!v.ok()) {
+      r.Fail(n, key, v.message());
+      return std::nullopt;
+    }
+    d.document = *v;
+    return d;
+  }
+  std::optional<std::string> path = r.FilePath(n, key);
+  if (!path) return std::nullopt;
+  core::Result<Poco::Dynamic::Var> v = ReadJsonOrYamlFile(*path);
+  if (!v.ok()) {
+    r.Fail(n, key, "cannot use '" + n.Scalar() + "': " + v.message());
+    return std::nullopt;
+  }
+  d.file = *path;
+  d.document = *v;
+  return d;
+}
+
+void ReadOpenApi(YamlReader& r, const YAML::Node& n, const std::string& key, Expectations& e) {
+  if (!r.ExpectMap(n, key, {"spec", "operation", "method", "path"})) return;
+  OpenApiExpectation o;
+  if (!n["spec"]) return r.Fail(n, key, "missing 'spec' (the OpenAPI document, YAML or JSON)");
+  std::optional<JsonDocument> spec = ReadDocument(r, n["spec"], ChildKey(key, "spec"));
+  if (!spec) return;
+  o.spec = std::move(*spec);
+  if (n["operation"] && (n["method"] || n["path"])) return r.Fail(n["operation"], ChildKey(key, "operation"), "set operation, or method and path, not both");
+  if (n["operation"]) {
+    o.operation = r.String(n["operation"], ChildKey(key, "operation")).value_or("");
+  } else if (n["method"] && n["path"]) {
+    o.method = r.String(n["method"], ChildKey(key, "method")).value_or("");
+    o.path = r.String(n["path"], ChildKey(key, "path")).value_or("");
+  } else {
+    return r.Fail(n, key, "needs 'operation' (an operationId), or 'method' and 'path' as written in the spec");
+  }
+  e.openapi = std::move(o);
+}
+
+void ReadLifecycleExpectations(YamlReader& r, const YAML::Node& node, const std::string& key, Expectations& e) {
+  if (const YAML::Node n = node["shape_drift"]) {
+    if (auto v = r.String(n, ChildKey(key, "shape_drift"))) {
+      if (*v == "off") e.shape_drift = DriftMode::kOff;
+      else if (*v == "warn") e.shape_drift = DriftMode::kWarn;
+      else if (*v == "critical") e.shape_drift = DriftMode::kCritical;
+      else r.Fail(n, ChildKey(key, "shape_drift"), "expected off, warn or critical, got '" + *v + "'");
+    }
+  }
+  if (const YAML::Node n = node["deprecation"]) {
+    const std::string dk = ChildKey(key, "deprecation");
+    if (n.IsMap()) {
+      if (r.ExpectMap(n, dk, {"sunset_critical_within"})) {
+        e.deprecation = true;
+        if (n["sunset_critical_within"]) {
+          e.sunset_critical_within = r.Duration(n["sunset_critical_within"], ChildKey(dk, "sunset_critical_within")).value_or(e.sunset_critical_within);
+        }
+      }
+    } else if (auto v = r.String(n, dk)) {
+      if (*v == "warn" || *v == "true") e.deprecation = true;
+      else if (*v == "off" || *v == "false") e.deprecation = false;
+      else r.Fail(n, dk, "expected warn, off, or { sunset_critical_within: 30d }, got '" + *v + "'");
+    }
+  }
+  if (const YAML::Node n = node["track_headers"]) {
+    e.track_headers = r.StringList(n, ChildKey(key, "track_headers"));
+    for (const auto& h : e.track_headers) {
+      if (!core::IsHttpToken(h)) r.Fail(n, ChildKey(key, "track_headers"), "invalid header name '" + h + "'");
+    }
+  }
+}
+
 void ReadExpectations(YamlReader& r, const YAML::Node& node, const std::string& key,
                       CheckConfig& check) {
   Expectations& e = check.expect;
-  if (!r.ExpectMap(node, key, {"status", "latency", "json", "headers"},
-                   {"json_schema", "openapi", "shape_drift", "deprecation", "track_headers"})) {
+  if (!r.ExpectMap(node, key, {"status", "latency", "json", "headers", "json_schema", "openapi", "shape_drift",
+                               "deprecation", "track_headers"})) {
     return;
   }
+  if (const YAML::Node n = node["json_schema"]) e.json_schema = ReadDocument(r, n, ChildKey(key, "json_schema"));
+  if (const YAML::Node n = node["openapi"]) ReadOpenApi(r, n, ChildKey(key, "openapi"), e);
+  ReadLifecycleExpectations(r, node, key, e);
   if (const YAML::Node n = node["status"]) {
     e.status = ReadStatus(r, n, ChildKey(key, "status"));
     e.status_configured = true;

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include <Poco/Dynamic/Var.h>
+
 #include "daemon/core/clock.h"
 #include "daemon/core/json_pointer.h"
 
@@ -73,12 +75,36 @@ struct LatencyThresholds {
   std::optional<Millis> critical;
 };
 
+// A JSON document the config points at (a schema file, an inline schema, an OpenAPI spec),
+// parsed at load; compiled by probes/, whose errors then name this position and key.
+struct JsonDocument {
+  std::string file;  // absolute; empty when written inline
+  Poco::Dynamic::Var document;
+  SourcePos pos;
+  std::string key;   // "providers[0].checks[1].expect.json_schema"
+};
+
+struct OpenApiExpectation {
+  JsonDocument spec;
+  std::string operation;  // operationId; or method + path
+  std::string method;
+  std::string path;
+};
+
+enum class DriftMode { kOff, kWarn, kCritical };
+
 struct Expectations {
   std::vector<StatusRange> status;  // never empty after load; default 200-299
   bool status_configured = false;   // the user listed codes (then a listed 401 is not `auth`)
   LatencyThresholds latency;
   std::vector<JsonAssertion> json;
   std::vector<HeaderAssertion> headers;
+  std::optional<JsonDocument> json_schema;
+  std::optional<OpenApiExpectation> openapi;
+  DriftMode shape_drift = DriftMode::kOff;
+  bool deprecation = false;
+  Millis sunset_critical_within{30LL * 86'400'000};  // a near sunset fails the check
+  std::vector<std::string> track_headers;             // report a change of these headers' values, once
 };
 
 // How a provider's requests authenticate (SPEC §2 `auth`). Secret values are remembered by the

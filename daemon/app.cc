@@ -12,7 +12,9 @@ namespace {
 
 constexpr auto kDrainPeriod = std::chrono::seconds(7);
 
-std::string StatePath(const std::string& state_dir, const std::string& sqlite) {
+}  // namespace
+
+std::string DatabasePath(const std::string& state_dir, const std::string& sqlite) {
   if (!sqlite.empty() && sqlite.front() == '/') return sqlite;
   std::string dir = state_dir;
   if (dir.empty()) {
@@ -20,12 +22,6 @@ std::string StatePath(const std::string& state_dir, const std::string& sqlite) {
   }
   return dir.empty() ? sqlite : dir + "/" + sqlite;
 }
-
-void LogErrors(const config::LoadResult& loaded, const char* what) {
-  for (const auto& e : loaded.errors) core::Log::Error("config", what, {{"error", e.ToString()}});
-}
-
-}  // namespace
 
 App::App(AppOptions options) : options_(std::move(options)) {}
 
@@ -48,6 +44,12 @@ std::optional<ProbeGate::Deferral> App::Admit(const std::string& key, core::Wall
   return Deferral{t->until, t->reason};
 }
 
+void App::ResetBaseline(const std::string& provider, const std::string& check) {
+  baselines_->Reset(provider, check);
+  pipeline_->SubmitBaselineReset(provider, check);
+  core::Log::Info("baseline", "reset; the next responses teach a new one", {{"provider", provider}, {"check", check}});
+}
+
 std::vector<std::string> App::ProbeNow(const std::string& provider) {
   std::vector<std::string> started;
   const auto c = config();
@@ -61,11 +63,12 @@ std::vector<std::string> App::ProbeNow(const std::string& provider) {
 
 int App::Start() {
   config::LoadResult loaded = config::LoadConfigFile(options_.config_path, config::SecretSources::FromProcess());
-  if (!loaded.ok()) {
-    std::fputs(loaded.ErrorText().c_str(), stderr);
+  Prepared prepared = Prepare(loaded);
+  if (!prepared.errors.empty()) {
+    for (const auto& e : prepared.errors) std::fputs((e.ToString() + "\n").c_str(), stderr);
     return 2;
   }
-  const std::string db = StatePath(options_.state_dir, loaded.config->storage.sqlite);
+  const std::string db = DatabasePath(options_.state_dir, loaded.config->storage.sqlite);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::absolute(db).parent_path(), ec);
   auto store = storage::SqliteStore::Open(db);
@@ -81,6 +84,12 @@ int App::Start() {
     return 3;
   }
   health_->Restore(*saved);
+  core::Result<std::vector<probes::shape::StoredBaseline>> baselines = store_->LoadBaselines();
+  if (!baselines.ok()) {
+    core::Log::Error("storage", baselines.message());
+    return 3;
+  }
+  baselines_->Load(*baselines);
   metrics_ = std::make_unique<Metrics>(*health_);
   pipeline_ = std::make_unique<ResultPipeline>(*store_, 100'000);
   pipeline_->AddStage(health_.get());
@@ -88,7 +97,7 @@ int App::Start() {
   pipeline_->Start();
   pool_ = std::make_unique<WorkerPool>(loaded.config->scheduler.workers, static_cast<std::size_t>(loaded.config->scheduler.queue));
   scheduler_ = std::make_unique<Scheduler>(core::SystemClock::Instance(), *pool_, metrics_.get(), this);
-  Apply(loaded.config);
+  Apply(loaded.config, std::move(prepared));
   metrics_->SetReloadResult(true, Now());
   api_ = std::make_unique<http::Api>(*this);
   const std::string listen = options_.listen.empty() ? loaded.config->server.listen : options_.listen;
@@ -107,11 +116,22 @@ int App::Start() {
   return 0;
 }
 
-void App::Apply(std::shared_ptr<const config::Config> config) {
-  auto secrets = std::make_shared<core::SecretRegistry>(config->secrets);
-  core::Log::SetSecrets(secrets);
+App::Prepared App::Prepare(const config::LoadResult& loaded) {
+  Prepared p;
+  p.errors = loaded.errors;
+  if (!loaded.ok()) return p;
+  p.secrets = std::make_shared<core::SecretRegistry>(loaded.config->secrets);
+  probes::CheckRunner::Created created =
+      probes::CheckRunner::Create(loaded.config, client_, core::SystemClock::Instance(), {p.secrets, quota_, baselines_});
+  p.runner = std::move(created.runner);
+  p.errors = std::move(created.errors);
+  return p;
+}
+
+void App::Apply(std::shared_ptr<const config::Config> config, Prepared prepared) {
   quota_->Configure(*config);
-  auto runner = std::make_shared<probes::CheckRunner>(config, client_, core::SystemClock::Instance(), secrets, quota_);
+  core::Log::SetSecrets(prepared.secrets);
+  std::shared_ptr<probes::CheckRunner> runner = std::move(prepared.runner);
   std::vector<ScheduledCheck> checks;
   std::vector<std::size_t> indices;  // schedule slot -> runner target; synthetic checks are never scheduled
   for (std::size_t i = 0; i < runner->size(); ++i) {
@@ -134,14 +154,17 @@ void App::Apply(std::shared_ptr<const config::Config> config) {
   std::lock_guard lock(config_mu_);
   config_ = std::move(config);
   runner_ = std::move(runner);
-  secrets_ = std::move(secrets);
+  secrets_ = std::move(prepared.secrets);
 }
 
 void App::Reload() {
   SdNotify("RELOADING=1");
   config::LoadResult loaded = config::LoadConfigFile(options_.config_path, config::SecretSources::FromProcess());
-  if (!loaded.ok()) {
-    LogErrors(loaded, "reload rejected; the previous config keeps running");
+  Prepared prepared = Prepare(loaded);
+  if (!prepared.errors.empty()) {
+    for (const auto& e : prepared.errors) {
+      core::Log::Error("config", "reload rejected; the previous config keeps running", {{"error", e.ToString()}});
+    }
     metrics_->SetReloadResult(false, Now());
     SdNotify("READY=1\nSTATUS=reload rejected; running the previous config");
     return;
@@ -153,7 +176,7 @@ void App::Reload() {
   if (loaded.config->storage.sqlite != old->storage.sqlite) {
     core::Log::Warn("config", "storage.sqlite changed; it takes effect after a restart");
   }
-  Apply(loaded.config);
+  Apply(loaded.config, std::move(prepared));
   metrics_->SetReloadResult(true, Now());
   core::Log::Info("config", "reloaded", {{"providers", std::to_string(loaded.config->providers.size())},
                                          {"checks", std::to_string(loaded.config->CheckCount())}});

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "config/loader.h"
 #include "daemon/health_stage.h"
 #include "daemon/http/api.h"
 #include "daemon/http/server.h"
@@ -24,6 +25,10 @@
 #include "storage/sqlite_store.h"
 
 namespace vigil::daemon {
+
+// Where the database of `sqlite` (storage.sqlite) lives: as is when absolute, else under
+// `state_dir`, else $STATE_DIRECTORY (systemd), else the working directory.
+std::string DatabasePath(const std::string& state_dir, const std::string& sqlite);
 
 struct AppOptions {
   std::string config_path;
@@ -50,13 +55,21 @@ class App final : public http::ApiBackend, public ProbeGate {
   std::optional<probes::quota::Throttle> QuotaThrottle(const std::string& provider) const override {
     return quota_->CurrentThrottle(provider, Now());
   }
+  void ResetBaseline(const std::string& provider, const std::string& check) override;
 
   // ProbeGate: a provider's rate limits (Retry-After, probe budget) decide.
   std::optional<Deferral> Admit(const std::string& key, core::WallTime now) override;
 
  private:
   int Start();
-  void Apply(std::shared_ptr<const config::Config> config);  // runner + schedule for a config
+  // A runner (with every check compiled) and secrets for a loaded config, or every error found.
+  struct Prepared {
+    std::shared_ptr<probes::CheckRunner> runner;
+    std::shared_ptr<core::SecretRegistry> secrets;
+    std::vector<config::ConfigError> errors;
+  };
+  Prepared Prepare(const config::LoadResult& loaded);
+  void Apply(std::shared_ptr<const config::Config> config, Prepared prepared);  // schedule, health, metrics
   void Reload();
   void Shutdown();
   void SchedulerLoop();
@@ -70,6 +83,7 @@ class App final : public http::ApiBackend, public ProbeGate {
   std::unique_ptr<storage::SqliteStore> store_;
   probes::PocoHttpClient client_;
   std::shared_ptr<probes::quota::QuotaBook> quota_ = std::make_shared<probes::quota::QuotaBook>();
+  std::shared_ptr<probes::shape::BaselineBook> baselines_ = std::make_shared<probes::shape::BaselineBook>();
   std::unique_ptr<HealthStage> health_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ResultPipeline> pipeline_;

@@ -31,12 +31,25 @@ bool ResultPipeline::Submit(probes::ProbeResult result) {
                       {{"check", result.provider + "/" + result.check}});
       return false;
     }
-    queue_.push_back(std::move(result));
+    queue_.push_back(Item{std::move(result), std::nullopt});
     ++submitted_;
     if (queue_.size() > 1) return true;  // the pipeline thread is already awake or lingering
   }
   cv_.notify_one();
   return true;
+}
+
+void ResultPipeline::SubmitBaselineReset(const std::string& provider, const std::string& check) {
+  {
+    std::lock_guard lock(mu_);
+    storage::BaselineOp op;
+    op.reset = true;
+    op.baseline.provider = provider;
+    op.baseline.check = check;
+    queue_.push_back(Item{std::nullopt, std::move(op)});  // never dropped: it is small and rare
+    ++submitted_;
+  }
+  cv_.notify_one();
 }
 
 void ResultPipeline::Flush() {
@@ -57,7 +70,7 @@ uint64_t ResultPipeline::write_errors() const {
 
 void ResultPipeline::Loop() {
   for (;;) {
-    std::vector<probes::ProbeResult> batch;
+    std::vector<Item> batch;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -81,9 +94,14 @@ void ResultPipeline::Loop() {
   }
 }
 
-void ResultPipeline::Process(std::vector<probes::ProbeResult> results) {
+void ResultPipeline::Process(std::vector<Item> items) {
   storage::WriteBatch batch;
-  batch.results = std::move(results);
+  for (Item& item : items) {
+    if (item.reset) batch.baselines.push_back(std::move(*item.reset));
+    if (!item.result) continue;
+    if (item.result->baseline) batch.baselines.push_back({false, *item.result->baseline});
+    batch.results.push_back(std::move(*item.result));
+  }
   for (PipelineStage* stage : stages_) stage->Prepare(batch);
   for (int attempt = 0;; ++attempt) {
     const core::Status s = store_.Write(batch);

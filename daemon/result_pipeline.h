@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -40,6 +41,9 @@ class ResultPipeline {
 
   // False when the queue is full: the result is dropped and counted.
   bool Submit(probes::ProbeResult result);
+  // Forgets the learned baseline of a check (or a provider's checks, `check` empty), stored in
+  // order with the results around it: a learning update queued before it cannot undo it.
+  void SubmitBaselineReset(const std::string& provider, const std::string& check);
   // Blocks until every result submitted before the call is committed and published.
   void Flush();
 
@@ -48,7 +52,11 @@ class ResultPipeline {
 
  private:
   void Loop();
-  void Process(std::vector<probes::ProbeResult> results);
+  struct Item {
+    std::optional<probes::ProbeResult> result;
+    std::optional<storage::BaselineOp> reset;
+  };
+  void Process(std::vector<Item> items);
 
   static constexpr std::size_t kMaxBatch = 512;
   // Group commit: after the first result of a batch, wait this long for more, so one fsync and
@@ -61,7 +69,7 @@ class ResultPipeline {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable done_cv_;
-  std::deque<probes::ProbeResult> queue_;  // GUARDED_BY(mu_)
+  std::deque<Item> queue_;                 // GUARDED_BY(mu_)
   uint64_t submitted_ = 0;                 // GUARDED_BY(mu_)
   uint64_t processed_ = 0;                 // GUARDED_BY(mu_)
   uint64_t dropped_ = 0;                   // GUARDED_BY(mu_)

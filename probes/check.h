@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/yaml_reader.h"
+#include "daemon/core/clock.h"
 #include "probes/finding.h"
 #include "probes/observation.h"
 
@@ -26,10 +28,40 @@ class Check {
   virtual bool judges_status() const { return false; }
 };
 
-// Returns nullptr when the check kind is not configured for this check.
-using CheckFactory = std::unique_ptr<Check> (*)(const config::CheckConfig& config);
+// Problems only building a check reveals (a schema valijson rejects, an OpenAPI operation that
+// does not exist), reported like config errors: FILE:LINE:COL: KEY: message.
+class CheckErrors {
+ public:
+  explicit CheckErrors(std::string file) : file_(std::move(file)) {}
+  void Add(const config::SourcePos& pos, const std::string& key, std::string message) {
+    errors_.push_back({file_, pos.line, pos.column, key, std::move(message)});
+  }
+  const std::vector<config::ConfigError>& errors() const { return errors_; }
+
+ private:
+  std::string file_;
+  std::vector<config::ConfigError> errors_;
+};
+
+namespace shape {
+class BaselineBook;
+}
+
+// What a check may need besides its config: who it is, and the runtime state it learns into.
+struct BuildContext {
+  std::string provider;
+  std::string check;
+  shape::BaselineBook* baselines = nullptr;  // learned shapes and tracked headers; outlives the check
+  const core::Clock* clock = nullptr;        // for checks that compare against now (sunset dates)
+};
+
+// Returns nullptr when the check kind is not configured for this check, or when building it
+// failed (then `errors` says why).
+using CheckFactory = std::unique_ptr<Check> (*)(const config::CheckConfig& config, const BuildContext& context,
+                                                CheckErrors& errors);
 
 // Every configured check kind for `config`, in a fixed order.
-std::vector<std::unique_ptr<Check>> BuildChecks(const config::CheckConfig& config);
+std::vector<std::unique_ptr<Check>> BuildChecks(const config::CheckConfig& config, const BuildContext& context,
+                                                CheckErrors& errors);
 
 }  // namespace vigil::probes

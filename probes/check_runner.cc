@@ -4,6 +4,7 @@
 #include <Poco/URI.h>
 
 #include <sstream>
+#include <stdexcept>
 
 #include "daemon/core/text.h"
 #include "probes/quota/usage_endpoint.h"
@@ -63,15 +64,51 @@ Finding TransportFinding(const HttpResponse& r) {
   }
 }
 
-CheckRunner::CheckRunner(std::shared_ptr<const config::Config> config, HttpClient& client,
-                         const core::Clock& clock, std::shared_ptr<core::SecretRegistry> secrets,
-                         std::shared_ptr<quota::QuotaBook> quota)
-    : config_(std::move(config)), client_(client), clock_(clock), secrets_(std::move(secrets)), quota_(std::move(quota)) {
+CheckRunner::Created CheckRunner::Create(std::shared_ptr<const config::Config> config, HttpClient& client,
+                                         const core::Clock& clock, Shared shared) {
+  CheckErrors errors(config->path);
+  std::unique_ptr<CheckRunner> runner(new CheckRunner(Unbuilt{}, std::move(config), client, clock, std::move(shared)));
+  runner->Build(errors);
+  if (!errors.errors().empty()) return {nullptr, errors.errors()};
+  return {std::move(runner), {}};
+}
+
+std::vector<config::ConfigError> CheckRunner::Validate(const config::Config& config) {
+  CheckErrors errors(config.path);
+  for (const auto& p : config.providers) {
+    for (const auto& c : p.checks) BuildChecks(c, BuildContext{p.name, c.name, nullptr, nullptr}, errors);
+  }
+  return errors.errors();
+}
+
+CheckRunner::CheckRunner(std::shared_ptr<const config::Config> config, HttpClient& client, const core::Clock& clock,
+                         Shared shared)
+    : CheckRunner(Unbuilt{}, std::move(config), client, clock, std::move(shared)) {
+  CheckErrors errors(config_->path);
+  Build(errors);
+  if (!errors.errors().empty()) {
+    std::string text;
+    for (const auto& e : errors.errors()) text += e.ToString() + "\n";
+    throw std::invalid_argument(text);
+  }
+}
+
+CheckRunner::CheckRunner(Unbuilt, std::shared_ptr<const config::Config> config, HttpClient& client,
+                         const core::Clock& clock, Shared shared)
+    : config_(std::move(config)),
+      client_(client),
+      clock_(clock),
+      secrets_(std::move(shared.secrets)),
+      quota_(std::move(shared.quota)),
+      baselines_(std::move(shared.baselines)) {}
+
+void CheckRunner::Build(CheckErrors& errors) {
   if (!secrets_) secrets_ = std::make_shared<core::SecretRegistry>(config_->secrets);
   if (!quota_) {
     quota_ = std::make_shared<quota::QuotaBook>();
     quota_->Configure(*config_);
   }
+  if (!baselines_) baselines_ = std::make_shared<shape::BaselineBook>();
   for (const auto& p : config_->providers) {
     if (p.auth.type != AuthType::kOAuth2ClientCredentials) continue;
     const config::CheckConfig* auth_check = p.FindCheck(config::kAuthCheckName);
@@ -79,7 +116,8 @@ CheckRunner::CheckRunner(std::shared_ptr<const config::Config> config, HttpClien
   }
   for (const auto& p : config_->providers) {
     for (const auto& c : p.checks) {
-      Target t{&p, &c, p.name + "/" + c.name, {}, BuildChecks(c), auth::StaticExpiries(c.auth, p.tls), nullptr};
+      Target t{&p, &c, p.name + "/" + c.name, {}, BuildChecks(c, BuildContext{p.name, c.name, baselines_.get(), &clock_}, errors),
+               auth::StaticExpiries(c.auth, p.tls), nullptr};
       t.request.method = c.method;
       t.request.url = UrlWithQuery(c);
       t.request.headers = c.headers;
@@ -168,6 +206,7 @@ ProbeResult CheckRunner::Judge(const Target& t, core::WallTime started, HttpResp
       status_wrong |= check->judges_status() && r.findings.size() > before;
     }
     ObserveQuota(t, obs, r);
+    r.baseline = baselines_->TakeUpdate(t.key);
   }
   std::vector<auth::Expiry> expiries = t.expiries;
   if (r.cert_not_after) expiries.push_back({"TLS certificate", *r.cert_not_after});

@@ -20,6 +20,7 @@
 #include "probes/http_client.h"
 #include "probes/probe_result.h"
 #include "probes/quota/quota_book.h"
+#include "probes/shape/baseline_book.h"
 
 namespace vigil::probes {
 
@@ -35,9 +36,26 @@ class CheckRunner {
     auth::OAuth2TokenSource* tokens = nullptr;    // the provider's, when it uses OAuth2
   };
 
-  // `quota` outlives config reloads, so it is shared; null gives the runner its own.
+  struct Created {
+    std::unique_ptr<CheckRunner> runner;     // null when `errors` is not empty
+    std::vector<config::ConfigError> errors;  // e.g. a schema valijson rejects, as FILE:LINE:COL: KEY
+  };
+  // Runtime state that outlives the runner (across reloads) is shared: `quota` and `baselines`;
+  // null gives the runner its own.
+  struct Shared {
+    std::shared_ptr<core::SecretRegistry> secrets;
+    std::shared_ptr<quota::QuotaBook> quota;
+    std::shared_ptr<shape::BaselineBook> baselines;
+  };
+  // Builds the runner, compiling every check once.
+  static Created Create(std::shared_ptr<const config::Config> config, HttpClient& client, const core::Clock& clock,
+                        Shared shared);
+  // Only compiles every check of `config`, reporting what Create would.
+  static std::vector<config::ConfigError> Validate(const config::Config& config);
+  // As Create, for a config known to compile (tests, benchmarks): throws std::invalid_argument
+  // with the errors otherwise.
   CheckRunner(std::shared_ptr<const config::Config> config, HttpClient& client, const core::Clock& clock,
-              std::shared_ptr<core::SecretRegistry> secrets, std::shared_ptr<quota::QuotaBook> quota = nullptr);
+              Shared shared = {});
 
   std::size_t size() const { return targets_.size(); }
   const Target& target(std::size_t i) const { return targets_[i]; }
@@ -52,8 +70,13 @@ class CheckRunner {
   // The earliest known expiry of the provider's credentials (config and current OAuth2 token).
   std::optional<core::WallTime> CredentialExpiry(const Target& target) const;
   quota::QuotaBook& quota() const { return *quota_; }
+  shape::BaselineBook& baselines() const { return *baselines_; }
 
  private:
+  struct Unbuilt {};
+  CheckRunner(Unbuilt, std::shared_ptr<const config::Config> config, HttpClient& client, const core::Clock& clock,
+              Shared shared);
+  void Build(CheckErrors& errors);  // REQUIRES: called once, by a constructor or Create
   // Reads the response's rate limits (headers, usage endpoint) into `r` and the QuotaBook.
   void ObserveQuota(const Target& target, const Observation& obs, ProbeResult& r) const;
 
@@ -62,6 +85,7 @@ class CheckRunner {
   const core::Clock& clock_;
   std::shared_ptr<core::SecretRegistry> secrets_;
   std::shared_ptr<quota::QuotaBook> quota_;
+  std::shared_ptr<shape::BaselineBook> baselines_;
   std::map<std::string, std::unique_ptr<auth::OAuth2TokenSource>> token_sources_;  // by provider
   std::vector<Target> targets_;
 };

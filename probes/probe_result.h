@@ -10,6 +10,7 @@
 #include "probes/finding.h"
 #include "probes/http_client.h"
 #include "probes/quota/ratelimit_headers.h"
+#include "probes/shape/baseline_book.h"
 
 namespace vigil::probes {
 
@@ -29,6 +30,7 @@ struct ProbeResult {
   std::optional<core::WallTime> credential_not_after;  // the earliest known expiry of our credentials
   std::vector<quota::Budget> budgets;                  // the rate limits this response reported
   std::size_t quota_header_warnings = 0;               // malformed rate-limit values that were ignored
+  std::optional<shape::StoredBaseline> baseline;       // what this response taught, to store with it
 };
 
 // The finding for an exchange that got no usable response (network, timeout or tls).

@@ -46,6 +46,12 @@ const std::vector<std::vector<std::string>>& Migrations() {
       {
           "ALTER TABLE results ADD COLUMN quota TEXT NOT NULL DEFAULT '[]'",
       },
+      // 5: what each check learned: response shape and tracked header values.
+      {
+          "CREATE TABLE baselines ("
+          " provider TEXT NOT NULL, check_name TEXT NOT NULL, shape TEXT NOT NULL, headers TEXT NOT NULL,"
+          " updated_ms INTEGER NOT NULL, PRIMARY KEY (provider, check_name))",
+      },
   };
   return kMigrations;
 }

@@ -16,9 +16,18 @@
 
 namespace vigil::storage {
 
+// A learned baseline to store, or (`reset`) to forget: for one check, or every check of a
+// provider when `check` is empty. Applied in order, after the batch's results.
+struct BaselineOp {
+  bool reset = false;
+  probes::shape::StoredBaseline baseline;  // provider and check always set (check may be empty for a reset)
+};
+
 struct WriteBatch {
   std::vector<probes::ProbeResult> results;
-  alerts::HealthChanges health;  // stored in the same transaction as the results
+  alerts::HealthChanges health;        // stored in the same transaction as the results
+  std::vector<BaselineOp> baselines;   // learned shapes and tracked headers, and resets
+  bool empty() const { return results.empty() && health.empty() && baselines.empty(); }
 };
 
 struct ResultQuery {
@@ -76,6 +85,7 @@ class ResultStore {
   virtual core::Result<Uptime> UptimeSince(const std::string& provider, core::WallTime since) const = 0;
   // The state a restart resumes from.
   virtual core::Result<alerts::SavedState> LoadSavedState() const = 0;
+  virtual core::Result<std::vector<probes::shape::StoredBaseline>> LoadBaselines() const = 0;
 };
 
 }  // namespace vigil::storage

@@ -170,4 +170,19 @@ core::Result<alerts::SavedState> SqliteStore::LoadSavedState() const {
   return saved;
 }
 
+core::Result<std::vector<probes::shape::StoredBaseline>> SqliteStore::LoadBaselines() const {
+  std::vector<std::string> provider, check, shape, headers;
+  try {
+    Poco::Data::Session s = readers_->get();
+    s << "SELECT provider, check_name, shape, headers FROM baselines", into(provider), into(check), into(shape),
+        into(headers), now;
+  } catch (const Poco::Exception& e) {
+    return core::Result<std::vector<probes::shape::StoredBaseline>>::Error("cannot read baselines from " + path_ + ": " +
+                                                                           e.displayText());
+  }
+  std::vector<probes::shape::StoredBaseline> out;
+  for (std::size_t i = 0; i < provider.size(); ++i) out.push_back({provider[i], check[i], shape[i], headers[i]});
+  return out;
+}
+
 }  // namespace vigil::storage

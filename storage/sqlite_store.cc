@@ -157,13 +157,30 @@ void SqliteStore::WriteHealth(const alerts::HealthChanges& health) {
   }
 }
 
+void SqliteStore::WriteBaselines(const std::vector<BaselineOp>& ops) {
+  for (const BaselineOp& op : ops) {
+    const auto& b = op.baseline;
+    if (op.reset) {
+      *writer_ << "DELETE FROM baselines WHERE provider = ? AND (? = '' OR check_name = ?)",
+          bind(b.provider), bind(b.check), bind(b.check), now;
+    } else {
+      *writer_ << "INSERT INTO baselines(provider, check_name, shape, headers, updated_ms) VALUES(?,?,?,?,?)"
+                  " ON CONFLICT(provider, check_name) DO UPDATE SET shape = excluded.shape,"
+                  " headers = excluded.headers, updated_ms = excluded.updated_ms",
+          bind(b.provider), bind(b.check), bind(b.shape_json), bind(b.headers_json),
+          bind(core::ToUnixMillis(std::chrono::system_clock::now())), now;
+    }
+  }
+}
+
 core::Status SqliteStore::Write(const WriteBatch& batch) {
-  if (batch.results.empty() && batch.health.empty()) return core::Status::Ok();
+  if (batch.empty()) return core::Status::Ok();
   std::lock_guard lock(write_mu_);
   try {
     writer_->begin();
     InsertResults(batch.results);
     WriteHealth(batch.health);
+    WriteBaselines(batch.baselines);
     writer_->commit();
   } catch (const Poco::Exception& e) {
     try {

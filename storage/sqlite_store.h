@@ -28,6 +28,7 @@ class SqliteStore final : public ResultStore {
                                               core::WallTime since) const override;
   core::Result<Uptime> UptimeSince(const std::string& provider, core::WallTime since) const override;
   core::Result<alerts::SavedState> LoadSavedState() const override;
+  core::Result<std::vector<probes::shape::StoredBaseline>> LoadBaselines() const override;
   // The database file can still be written (for /readyz).
   bool Writable() const;
 
@@ -40,6 +41,7 @@ class SqliteStore final : public ResultStore {
   core::Status Migrate();
   void InsertResults(const std::vector<probes::ProbeResult>& results);  // REQUIRES: in a transaction
   void WriteHealth(const alerts::HealthChanges& health);                // REQUIRES: in a transaction
+  void WriteBaselines(const std::vector<BaselineOp>& ops);              // REQUIRES: in a transaction
 
   std::string path_;
   std::mutex write_mu_;  // Write() is documented single-threaded; the mutex makes misuse safe

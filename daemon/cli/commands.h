@@ -16,6 +16,7 @@ struct Command {
   int (*run)(const ParsedArgs& args);
 };
 
+Command BaselineCommand();
 Command CheckConfigCommand();
 Command ProbeCommand();
 Command RunCommand();

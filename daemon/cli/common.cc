@@ -2,12 +2,14 @@
 
 #include "daemon/cli/commands.h"
 #include "daemon/core/log.h"
+#include "probes/check_runner.h"
 
 namespace vigil::cli {
 
 std::shared_ptr<const config::Config> LoadConfigOrReport(const std::string& path) {
   config::LoadResult loaded = config::LoadConfigFile(path, config::SecretSources::FromProcess());
-  if (!loaded.ok()) {
+  if (loaded.ok()) loaded.errors = probes::CheckRunner::Validate(*loaded.config);  // schemas, OpenAPI operations
+  if (!loaded.errors.empty()) {
     std::cerr << loaded.ErrorText();
     return nullptr;
   }

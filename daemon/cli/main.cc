@@ -9,7 +9,8 @@ namespace {
 
 std::vector<vigil::cli::Command> Commands() {
   using namespace vigil::cli;
-  return {RunCommand(), CheckConfigCommand(), ProbeCommand(), StatusCommand(), SimulateCommand(), VersionCommand()};
+  return {RunCommand(),    CheckConfigCommand(), ProbeCommand(),  StatusCommand(),
+          BaselineCommand(), SimulateCommand(),  VersionCommand()};
 }
 
 void PrintUsage(std::ostream& out) {

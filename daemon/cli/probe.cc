@@ -70,7 +70,7 @@ int Run(const ParsedArgs& args) {
   probes::PocoHttpClient client;
   auto secrets = std::make_shared<core::SecretRegistry>(config->secrets);
   core::Log::SetSecrets(secrets);
-  probes::CheckRunner runner(config, client, core::SystemClock::Instance(), secrets);
+  probes::CheckRunner runner(config, client, core::SystemClock::Instance(), {secrets, nullptr, nullptr});
   Poco::JSON::Array::Ptr json = new Poco::JSON::Array;
   bool failed = false;
   for (std::size_t i = 0; i < runner.size(); ++i) {

@@ -135,6 +135,7 @@ class Request {
   void ProbeNow(const std::string& name);
   Object::Ptr CheckView(const config::ProviderConfig& p, const alerts::CheckStatus& c);
   Object::Ptr QuotaView(const alerts::ProviderStatus& st);
+  void ResetBaseline(const std::string& name);
 
   ApiBackend& b_;
   Poco::Net::HTTPServerRequest& req_;
@@ -174,6 +175,7 @@ void Request::Dispatch() {
     if (n == 4 && s[2] == "providers") return Route({"GET"}), Provider(s[3]);
     if (n == 5 && s[2] == "providers" && s[4] == "results") return Route({"GET"}), Results(s[3]);
     if (n == 5 && s[2] == "providers" && s[4] == "probe") return Route({"POST"}), ProbeNow(s[3]);
+    if (n == 6 && s[2] == "providers" && s[4] == "baseline" && s[5] == "reset") return Route({"POST"}), ResetBaseline(s[3]);
     if (n == 3 && s[2] == "incidents") return Route({"GET"}), Incidents();
   }
   throw HttpError{404, "not_found", "no route for " + core::Printable(uri_.getPath(), 100)};
@@ -364,6 +366,25 @@ void Request::Incidents() {
   }
   auto body = NewObject();
   body->set("incidents", list);
+  Json(200, body);
+}
+
+void Request::ResetBaseline(const std::string& name) {
+  RequireToken();
+  const Query q = ParseQuery(uri_, {"check"});
+  const auto config = b_.config();
+  const config::ProviderConfig* p = config->FindProvider(name);
+  if (!p) throw HttpError{404, "not_found", "no provider named '" + name + "'"};
+  std::string check;
+  if (auto it = q.find("check"); it != q.end()) {
+    if (!p->FindCheck(it->second)) throw HttpError{404, "not_found", "provider '" + name + "' has no check '" + core::Printable(it->second, 60) + "'"};
+    check = it->second;
+  }
+  b_.ResetBaseline(name, check);
+  auto body = NewObject();
+  body->set("provider", name);
+  body->set("check", check.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(check));
+  body->set("reset", true);
   Json(200, body);
 }
 

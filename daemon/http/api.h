@@ -30,6 +30,8 @@ class ApiBackend {
   // Runs the provider's checks now; returns the checks that were started.
   virtual std::vector<std::string> ProbeNow(const std::string& provider) = 0;
   virtual core::WallTime Now() const = 0;
+  // Forgets what a check (or, `check` empty, every check of the provider) learned.
+  virtual void ResetBaseline(const std::string& provider, const std::string& check) = 0;
   // Why and until when probing of the provider is slowed (rate limits), if it is.
   virtual std::optional<probes::quota::Throttle> QuotaThrottle(const std::string& provider) const = 0;
 };

@@ -8,10 +8,15 @@
 
 namespace vigil::probes {
 
-std::unique_ptr<Check> MakeStatusCheck(const config::CheckConfig& config);
-std::unique_ptr<Check> MakeLatencyCheck(const config::CheckConfig& config);
-std::unique_ptr<Check> MakeBodySizeCheck(const config::CheckConfig& config);
-std::unique_ptr<Check> MakeHeaderAssertionsCheck(const config::CheckConfig& config);
-std::unique_ptr<Check> MakeJsonAssertionsCheck(const config::CheckConfig& config);
+std::unique_ptr<Check> MakeStatusCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeLatencyCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeBodySizeCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeHeaderAssertionsCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeJsonAssertionsCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeShapeDriftCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeTrackHeadersCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeDeprecationCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeOpenApiCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
+std::unique_ptr<Check> MakeJsonSchemaCheck(const config::CheckConfig& config, const BuildContext& context, CheckErrors& errors);
 
 }  // namespace vigil::probes

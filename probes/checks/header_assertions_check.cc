@@ -40,7 +40,7 @@ class HeaderAssertionsCheck final : public Check {
 
 }  // namespace
 
-std::unique_ptr<Check> MakeHeaderAssertionsCheck(const config::CheckConfig& config) {
+std::unique_ptr<Check> MakeHeaderAssertionsCheck(const config::CheckConfig& config, const BuildContext&, CheckErrors&) {
   if (config.expect.headers.empty()) return nullptr;
   return std::make_unique<HeaderAssertionsCheck>(config.expect.headers);
 }

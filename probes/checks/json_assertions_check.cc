@@ -90,7 +90,7 @@ class JsonAssertionsCheck final : public Check {
 
 }  // namespace
 
-std::unique_ptr<Check> MakeJsonAssertionsCheck(const config::CheckConfig& config) {
+std::unique_ptr<Check> MakeJsonAssertionsCheck(const config::CheckConfig& config, const BuildContext&, CheckErrors&) {
   if (config.expect.json.empty()) return nullptr;
   return std::make_unique<JsonAssertionsCheck>(config.expect.json);
 }

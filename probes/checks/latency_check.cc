@@ -42,12 +42,12 @@ class BodySizeCheck final : public Check {
 
 }  // namespace
 
-std::unique_ptr<Check> MakeLatencyCheck(const config::CheckConfig& config) {
+std::unique_ptr<Check> MakeLatencyCheck(const config::CheckConfig& config, const BuildContext&, CheckErrors&) {
   if (!config.expect.latency.warn && !config.expect.latency.critical) return nullptr;
   return std::make_unique<LatencyCheck>(config.expect.latency);
 }
 
-std::unique_ptr<Check> MakeBodySizeCheck(const config::CheckConfig& config) {
+std::unique_ptr<Check> MakeBodySizeCheck(const config::CheckConfig& config, const BuildContext&, CheckErrors&) {
   return std::make_unique<BodySizeCheck>(config.max_body);
 }
 

@@ -50,7 +50,7 @@ class StatusCheck final : public Check {
 
 }  // namespace
 
-std::unique_ptr<Check> MakeStatusCheck(const config::CheckConfig& config) {
+std::unique_ptr<Check> MakeStatusCheck(const config::CheckConfig& config, const BuildContext&, CheckErrors&) {
   return std::make_unique<StatusCheck>(config.expect);
 }
 

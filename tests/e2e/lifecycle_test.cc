@@ -64,7 +64,7 @@ TEST_F(LifecycleE2E, SighupAppliesAValidConfigAndRejectsAnInvalidOne) {
 
   d.RewriteConfig(Config(sim_->port(), "sendgrid"));
   d.process().Signal(SIGHUP);
-  ASSERT_TRUE(testing::Eventually([&] { return d.ProviderState("sendgrid") == "up"; }, std::chrono::seconds(15)));
+  ASSERT_TRUE(testing::Eventually([&] { return d.ProviderState("sendgrid") == "up"; }, std::chrono::seconds(15))) << "exit=" << d.process().Wait(std::chrono::milliseconds(0)).value_or(-1) << "\n" << d.process().err();
   Object::Ptr okta = d.GetJson("/api/v1/providers/okta");
   EXPECT_EQ(okta->getValue<std::string>("state"), "down");  // unchanged checks keep state and history
   EXPECT_EQ(okta->getValue<std::string>("since"), okta_since);

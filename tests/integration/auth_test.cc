@@ -38,7 +38,7 @@ class AuthTest : public ::testing::Test {
     };
     loaded_ = config::LoadConfigText(yaml, "t.yaml", "/tmp", s);
     ASSERT_TRUE(loaded_.ok()) << loaded_.ErrorText();
-    runner_ = std::make_unique<CheckRunner>(loaded_.config, client_, clock_, nullptr);
+    runner_ = std::make_unique<CheckRunner>(loaded_.config, client_, clock_);
   }
   std::vector<ProbeResult> Run(const std::string& provider, const std::string& check) {
     return runner_->Run(runner_->Find(provider, check));
@@ -289,7 +289,7 @@ TEST_F(AuthTest, AgainstOauth2MockServerIssuingJwts) {
                                                "        scopes: [read]\n"),
                                    "t.yaml", "/tmp", s);
   ASSERT_TRUE(loaded_.ok()) << loaded_.ErrorText();
-  runner_ = std::make_unique<CheckRunner>(loaded_.config, client_, core::SystemClock::Instance(), nullptr);
+  runner_ = std::make_unique<CheckRunner>(loaded_.config, client_, core::SystemClock::Instance());
   const std::vector<ProbeResult> r = runner_->Run(runner_->Find("pay", "balance"));
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[1].outcome, Outcome::kPass) << (r[1].findings.empty() ? "" : r[1].findings[0].message);

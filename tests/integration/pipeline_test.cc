@@ -38,7 +38,7 @@ TEST(Pipeline, ScheduledProbesLandInSqliteWithTheirOutcomes) {
   ASSERT_TRUE(store.ok()) << store.message();
   testing::FakeClock clock{std::chrono::system_clock::now()};  // the simulator sends real rate-limit resets
   probes::PocoHttpClient client;
-  probes::CheckRunner runner(cfg.config, client, clock, nullptr);
+  probes::CheckRunner runner(cfg.config, client, clock);
   daemon::ResultPipeline pipeline(**store, 1000);
   CountingStage stage;
   pipeline.AddStage(&stage);

@@ -34,7 +34,7 @@ class PoliteProbing : public ::testing::Test {
     loaded_ = config::LoadConfigText(yaml, "t.yaml", "/tmp", config::SecretSources::FromProcess());
     ASSERT_TRUE(loaded_.ok()) << loaded_.ErrorText();
     book_->Configure(*loaded_.config);
-    runner_ = std::make_unique<probes::CheckRunner>(loaded_.config, client_, clock_, nullptr, book_);
+    runner_ = std::make_unique<probes::CheckRunner>(loaded_.config, client_, clock_, probes::CheckRunner::Shared{nullptr, book_, nullptr});
     tracker_ = std::make_unique<alerts::HealthTracker>(loaded_.config);
     std::vector<daemon::ScheduledCheck> checks;
     for (std::size_t i = 0; i < runner_->size(); ++i) {

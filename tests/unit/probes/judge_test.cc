@@ -2,6 +2,8 @@
 // a message saying what was expected and what came back.
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "config/loader.h"
 #include "probes/check_runner.h"
 #include "tests/fakes/fake_clock.h"
@@ -23,7 +25,7 @@ class JudgeTest : public ::testing::Test {
         "        path: /x\n        timeout: 5s\n" + extra + "        expect:\n" + expect_yaml,
         "t.yaml", "/tmp", s);
     ASSERT_TRUE(r.ok()) << r.ErrorText();
-    runner_ = std::make_unique<CheckRunner>(r.config, client_, clock_, nullptr);
+    runner_ = std::make_unique<CheckRunner>(r.config, client_, clock_);
   }
   ProbeResult Judge(HttpResponse response) {
     if (!runner_) {
@@ -190,6 +192,78 @@ TEST_F(JudgeTest, LongSubjectsAreMatchedWithoutExhaustingTheStack) {
   const std::string ok = std::string(400'000, 'a');
   EXPECT_TRUE(Judge(Response(200, "{\"s\":\"" + ok + "\"}")).findings.empty());
   EXPECT_EQ(Judge(Response(200, "{\"s\":\"" + ok + "-\"}")).outcome, Outcome::kFail);
+}
+
+TEST_F(JudgeTest, InlineJsonSchema) {
+  Configure(R"(          json_schema:
+            type: object
+            required: [object, available]
+            properties:
+              object: { const: balance }
+              available: { type: array, minItems: 1, items: { type: object, properties: { amount: { type: integer } } } }
+)");
+  EXPECT_TRUE(Judge(Response(200, R"({"object":"balance","available":[{"amount":1}]})")).findings.empty());
+  EXPECT_EQ(Messages(Judge(Response(200, R"({"object":"balance","available":[{"amount":"1"}]})"))),
+            std::vector<std::string>{"schema/critical: does not match the schema (draft-07): /available/0/amount: expected type integer, got string \"1\""});
+  const ProbeResult missing = Judge(Response(200, R"({"available":[]})"));
+  ASSERT_EQ(missing.findings.size(), 1u);
+  EXPECT_EQ(missing.findings[0].kind, FindingKind::kSchema);
+  EXPECT_NE(missing.findings[0].message.find("object"), std::string::npos) << missing.findings[0].message;
+}
+
+TEST_F(JudgeTest, DeprecationAndSunsetHeaders) {
+  Configure("          deprecation: { sunset_critical_within: 14d }\n");
+  const auto http_date = [](core::WallTime t) {
+    std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return std::string(buf);
+  };
+  EXPECT_TRUE(Judge(Response(200, "{}")).findings.empty());
+  const ProbeResult later = Judge(Response(200, "{}", {{"Deprecation", "@1688169599"},
+                                                       {"Sunset", http_date(clock_.Now() + std::chrono::hours(24 * 40))},
+                                                       {"Link", "<https://dev.example/deprecations>; rel=\"deprecation\""}}));
+  ASSERT_EQ(later.findings.size(), 1u);
+  EXPECT_EQ(later.findings[0].kind, FindingKind::kDeprecation);
+  EXPECT_EQ(later.findings[0].severity, Severity::kWarn);
+  EXPECT_NE(later.findings[0].message.find("deprecated since 2023-06-30"), std::string::npos) << later.findings[0].message;
+  EXPECT_NE(later.findings[0].message.find("(in 40 days)"), std::string::npos) << later.findings[0].message;
+  EXPECT_NE(later.findings[0].message.find("https://dev.example/deprecations"), std::string::npos);
+  const ProbeResult soon = Judge(Response(200, "{}", {{"Sunset", http_date(clock_.Now() + std::chrono::hours(24 * 3))}}));
+  ASSERT_EQ(soon.findings.size(), 1u);
+  EXPECT_EQ(soon.findings[0].severity, Severity::kCritical);
+  EXPECT_EQ(Judge(Response(200, "{}", {{"Sunset", "next tuesday"}})).findings.size(), 0u);  // malformed: ignored
+}
+
+TEST_F(JudgeTest, TrackedHeaderChangesAreReportedOnce) {
+  Configure("          track_headers: [API-Version]\n");
+  const auto with = [](const std::string& v) { return Response(200, "{}", {{"api-version", v}}); };
+  EXPECT_TRUE(Judge(with("2024-01-01")).findings.empty());  // first seen: recorded
+  EXPECT_TRUE(Judge(with("2024-01-01")).findings.empty());
+  EXPECT_EQ(Messages(Judge(with("2024-06-20"))),
+            std::vector<std::string>{"shape_drift/warn: header API-Version changed: \"2024-01-01\" -> \"2024-06-20\""});
+  EXPECT_TRUE(Judge(with("2024-06-20")).findings.empty());  // once
+  EXPECT_EQ(Messages(Judge(Response(200, "{}", {}))),
+            std::vector<std::string>{"shape_drift/warn: header API-Version changed: \"2024-06-20\" -> (absent)"});
+}
+
+TEST_F(JudgeTest, ShapeIsLearnedThenCompared) {
+  Configure("          shape_drift: critical\n");
+  for (int i = 0; i < 3; ++i) {
+    const ProbeResult r = Judge(Response(200, R"({"id":1,"tags":["a"]})"));
+    EXPECT_TRUE(r.findings.empty());
+    EXPECT_TRUE(r.baseline.has_value());  // each learning step is stored
+  }
+  const ProbeResult same = Judge(Response(200, R"({"id":2,"tags":[]})"));
+  EXPECT_TRUE(same.findings.empty());
+  EXPECT_FALSE(same.baseline.has_value());  // nothing new to store
+  const ProbeResult drift = Judge(Response(200, R"({"id":"2","tags":["a"],"extra":true})"));
+  EXPECT_EQ(Messages(drift), std::vector<std::string>{
+      "shape_drift/critical: the response shape changed since it was learned: added /extra (boolean); /id: integer -> "
+      "string (accept it with: vigil baseline reset p/c)"});
+  EXPECT_EQ(drift.outcome, Outcome::kFail);
 }
 
 TEST_F(JudgeTest, HeaderAssertions) {
