@@ -43,6 +43,50 @@ const ProviderConfig* Config::FindProvider(std::string_view name) const {
   return nullptr;
 }
 
+const NotifierConfig* Config::FindNotifier(std::string_view name) const {
+  for (const auto& n : notifiers) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+std::string Config::PublicUrl() const {
+  std::string url = server.public_url;
+  if (url.empty()) {
+    std::string listen = server.listen;
+    if (listen.rfind("0.0.0.0:", 0) == 0) listen = "127.0.0.1" + listen.substr(7);
+    else if (listen.rfind("[::]:", 0) == 0) listen = "[::1]" + listen.substr(4);
+    else if (!listen.empty() && listen.front() == ':') listen = "127.0.0.1" + listen;
+    url = "http://" + listen;
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+bool NotifierConfig::Matches(const ProviderConfig& p) const {
+  const auto has = [](const std::vector<std::string>& list, const std::string& v) {
+    for (const auto& x : list) {
+      if (x == v) return true;
+    }
+    return false;
+  };
+  if (match_providers.empty() && match_tags.empty()) return true;
+  if (has(match_providers, p.name)) return true;
+  for (const auto& t : p.tags) {
+    if (has(match_tags, t)) return true;
+  }
+  return false;
+}
+
+const char* NotifierTypeName(NotifierConfig::Type t) {
+  switch (t) {
+    case NotifierConfig::Type::kWebhook: return "webhook";
+    case NotifierConfig::Type::kSlack: return "slack";
+    case NotifierConfig::Type::kAlertmanager: return "alertmanager";
+  }
+  return "webhook";
+}
+
 std::size_t Config::CheckCount() const {
   std::size_t n = 0;
   for (const auto& p : providers) n += p.checks.size();

@@ -17,6 +17,7 @@
 
 #include "daemon/core/clock.h"
 #include "daemon/core/json_pointer.h"
+#include "config/maintenance.h"
 
 namespace vigil::config {
 
@@ -188,6 +189,7 @@ struct ProviderConfig {
   std::string title;
   std::string base_url;
   std::vector<std::string> fallback;
+  std::vector<std::string> depends_on;  // while one of these is down, this provider's alerts say "impacted by"
   std::vector<std::string> tags;
   TlsConfig tls;
   AuthConfig auth;
@@ -203,6 +205,7 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:9470";
   std::string title = "Vigil";
   std::string api_token;  // empty: every write to the API is refused
+  std::string public_url; // how people reach the status page, for links in alerts; default http://LISTEN
 };
 
 struct StorageConfig {
@@ -219,6 +222,50 @@ struct SchedulerConfig {
   int queue = 1024;   // due probes waiting for a worker; beyond that a slot is skipped and counted
 };
 
+// Where alerts go (SPEC §2 `notifiers`, §6).
+struct NotifierConfig {
+  enum class Type { kWebhook, kSlack, kAlertmanager };
+  std::string name;
+  Type type = Type::kWebhook;
+  std::string url;            // webhook and Slack: the URL posted to; Alertmanager: its base URL
+  bool on_down = true;        // which transitions page; a resolve (up) always follows a sent page
+  bool on_degraded = true;
+  bool on_up = true;
+  std::vector<std::string> match_tags;       // any of these tags; empty: no tag filter
+  std::vector<std::string> match_providers;  // any of these providers; empty: no provider filter
+  std::optional<Millis> repeat;              // remind while a provider stays down or degraded
+  std::optional<std::string> fallback;       // re-route here when delivery keeps failing ...
+  Millis fallback_after{10LL * 60'000};      // ... for this long (or fails permanently)
+  std::string secret;                        // webhook: Standard Webhooks signing secret
+  Headers headers;                           // extra request headers (values are secrets)
+  Millis timeout{10'000};
+  bool include_impacted = false;             // also page for providers impacted by a depends_on
+  Millis max_backoff{5LL * 60'000};          // retry backoff cap (full jitter from 1 s)
+  Millis give_up_after{24LL * 3'600'000};    // then the event is dead-lettered
+  SourcePos pos;
+
+  // Does this notifier want events about `p`? `match` selects providers that are listed in
+  // `providers` or carry one of `tags`; without a `match`, every provider.
+  bool Matches(const ProviderConfig& p) const;
+};
+const char* NotifierTypeName(NotifierConfig::Type t);
+
+// A maintenance window as configured: no alerts about its providers while it lasts.
+struct MaintenanceConfig {
+  Window window;
+  std::string reason;
+  SourcePos pos;
+  std::string key;  // "maintenance[0]"
+};
+
+// "Is it us?": targets that should always answer. When all of them fail, provider failures are
+// ours and nobody is paged about providers.
+struct ConnectivityConfig {
+  std::vector<std::string> urls;
+  Millis interval{30'000};
+  Millis timeout{5'000};
+};
+
 struct Config {
   std::string path;  // as given on the command line
   std::string dir;   // absolute folder of the config file
@@ -227,12 +274,18 @@ struct Config {
   InstanceConfig instance;
   SchedulerConfig scheduler;
   std::vector<ProviderConfig> providers;
+  std::vector<NotifierConfig> notifiers;
+  std::vector<MaintenanceConfig> maintenance;
+  std::optional<ConnectivityConfig> connectivity;
   // Every value substituted from ${env:}, ${file:} or ${credential:}, and every literal secret
   // (api_token): what the Redactor must never let through.
   std::vector<std::string> secrets;
 
   const ProviderConfig* FindProvider(std::string_view name) const;
+  const NotifierConfig* FindNotifier(std::string_view name) const;
   std::size_t CheckCount() const;
+  // The status page's base URL, without a trailing slash: server.public_url, else http://listen.
+  std::string PublicUrl() const;
 };
 
 }  // namespace vigil::config

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/alerting_loader.h"
 #include "config/auth_loader.h"
 #include "config/check_loader.h"
 #include "config/quota_loader.h"
@@ -43,8 +44,8 @@ class ConfigLoader {
   explicit ConfigLoader(YamlReader& r) : r_(r) {}
 
   void Root(const YAML::Node& root, Config& c) {
-    if (!r_.ExpectMap(root, "", {"server", "storage", "instance", "scheduler", "defaults", "providers"},
-                      {"notifiers", "maintenance", "connectivity"})) {
+    if (!r_.ExpectMap(root, "", {"server", "storage", "instance", "scheduler", "defaults", "providers", "notifiers",
+                                 "maintenance", "connectivity"})) {
       return;
     }
     c.instance.name = HostName();
@@ -68,7 +69,11 @@ class ConfigLoader {
     for (std::size_t i = 0; i < providers.size(); ++i) {
       if (auto p = Provider(providers[i], IndexKey("providers", i))) c.providers.push_back(std::move(*p));
     }
+    if (const YAML::Node n = root["notifiers"]) ReadNotifiers(r_, n, c);
+    if (const YAML::Node n = root["maintenance"]) ReadMaintenance(r_, n, c);
+    if (const YAML::Node n = root["connectivity"]) ReadConnectivity(r_, n, c);
     CrossCheck(providers, c);
+    CheckAlertingReferences(r_, root, c);
   }
 
  private:
@@ -83,7 +88,13 @@ class ConfigLoader {
   }
 
   void Server(const YAML::Node& n, ServerConfig& s) {
-    if (!r_.ExpectMap(n, "server", {"listen", "title", "api_token"})) return;
+    if (!r_.ExpectMap(n, "server", {"listen", "title", "api_token", "public_url"})) return;
+    if (n["public_url"]) {
+      if (auto v = r_.String(n["public_url"], "server.public_url")) {
+        if (const std::string err = ValidateHttpUrl(*v); !err.empty()) r_.Fail(n["public_url"], "server.public_url", err);
+        s.public_url = *v;
+      }
+    }
     if (n["listen"]) {
       if (auto v = r_.String(n["listen"], "server.listen")) {
         const std::string err = ValidateListen(*v);
@@ -146,8 +157,8 @@ class ConfigLoader {
   }
 
   std::optional<ProviderConfig> Provider(const YAML::Node& n, const std::string& key) {
-    if (!r_.ExpectMap(n, key, {"name", "title", "base_url", "fallback", "tags", "tls", "auth", "quota", "checks"},
-                      {"depends_on"})) {
+    if (!r_.ExpectMap(n, key, {"name", "title", "base_url", "fallback", "depends_on", "tags", "tls", "auth", "quota",
+                               "checks"})) {
       return std::nullopt;
     }
     ProviderConfig p;
@@ -169,6 +180,7 @@ class ConfigLoader {
       if (p.base_url.empty()) p.base_url = "http://invalid.base-url.invalid";
     }
     if (n["fallback"]) p.fallback = r_.StringList(n["fallback"], ChildKey(key, "fallback"));
+    if (n["depends_on"]) p.depends_on = r_.StringList(n["depends_on"], ChildKey(key, "depends_on"));
     if (n["tags"]) p.tags = r_.StringList(n["tags"], ChildKey(key, "tags"));
     if (n["tls"]) Tls(n["tls"], ChildKey(key, "tls"), p.tls);
     if (n["auth"]) ReadAuth(r_, n["auth"], ChildKey(key, "auth"), true, p.auth);
@@ -211,15 +223,22 @@ class ConfigLoader {
     }
     for (std::size_t i = 0; i < c.providers.size() && i < providers.size(); ++i) {
       const ProviderConfig& p = c.providers[i];
-      const std::string key = ChildKey(IndexKey("providers", i), "fallback");
-      for (std::size_t j = 0; j < p.fallback.size(); ++j) {
-        const YAML::Node at = providers[i]["fallback"].IsSequence() ? providers[i]["fallback"][j]
-                                                                    : providers[i]["fallback"];
-        if (p.fallback[j] == p.name) {
-          r_.Fail(at, IndexKey(key, j), "a provider cannot be its own fallback");
-        } else if (!c.FindProvider(p.fallback[j])) {
-          r_.Fail(at, IndexKey(key, j), "unknown provider '" + p.fallback[j] + "'");
-        }
+      ProviderList(providers[i], IndexKey("providers", i), "fallback", p.fallback, p.name, c);
+      ProviderList(providers[i], IndexKey("providers", i), "depends_on", p.depends_on, p.name, c);
+    }
+  }
+
+  // `list` (a provider's fallback or depends_on) names other, known providers.
+  void ProviderList(const YAML::Node& provider, const std::string& pkey, const char* field,
+                    const std::vector<std::string>& list, const std::string& self, const Config& c) {
+    const std::string key = ChildKey(pkey, field);
+    for (std::size_t j = 0; j < list.size(); ++j) {
+      const YAML::Node at = provider[field].IsSequence() ? provider[field][j] : provider[field];
+      if (list[j] == self) {
+        r_.Fail(at, IndexKey(key, j), std::string(field) == "fallback" ? "a provider cannot be its own fallback"
+                                                                     : "a provider cannot depend on itself");
+      } else if (!c.FindProvider(list[j])) {
+        r_.Fail(at, IndexKey(key, j), "unknown provider '" + list[j] + "'");
       }
     }
   }

@@ -1,5 +1,6 @@
 #include "daemon/app.h"
 
+#include <condition_variable>
 #include <filesystem>
 
 #include "config/loader.h"
@@ -11,6 +12,9 @@ namespace vigil::daemon {
 namespace {
 
 constexpr auto kDrainPeriod = std::chrono::seconds(7);
+// SIGTERM to exit: probes get kDrainPeriod, then the outbox gets what is left of this.
+constexpr auto kShutdownBudget = std::chrono::seconds(9);
+constexpr auto kAlertTick = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -48,6 +52,25 @@ void App::ResetBaseline(const std::string& provider, const std::string& check) {
   baselines_->Reset(provider, check);
   pipeline_->SubmitBaselineReset(provider, check);
   core::Log::Info("baseline", "reset; the next responses teach a new one", {{"provider", provider}, {"check", check}});
+}
+
+core::Status App::AddSilence(const alerts::Silence& silence) {
+  if (core::Status s = store_->SaveSilence(silence); !s.ok()) return s;
+  alerts_->AddSilence(silence);
+  core::Log::Info("alerts", "silence created", {{"id", silence.id}, {"until", core::FormatRfc3339(silence.ends)},
+                                               {"by", silence.created_by}});
+  return core::Status::Ok();
+}
+
+core::Result<bool> App::ExpireSilence(const std::string& id) {
+  const core::WallTime now = Now();
+  core::Result<bool> found = store_->ExpireSilence(id, now);
+  if (found.ok() && *found) {
+    alerts_->ExpireSilence(id, now);
+    pipeline_->SubmitTick();  // pages held back by it go out now
+    core::Log::Info("alerts", "silence ended", {{"id", id}});
+  }
+  return found;
 }
 
 std::vector<std::string> App::ProbeNow(const std::string& provider) {
@@ -91,9 +114,28 @@ int App::Start() {
   }
   baselines_->Load(*baselines);
   metrics_ = std::make_unique<Metrics>(*health_);
+  dispatcher_ = std::make_unique<AlertDispatcher>(*store_, alert_client_, core::SystemClock::Instance(), metrics_.get());
+  alerts_ = std::make_unique<AlertStage>(loaded.config, *health_, core::SystemClock::Instance(), *dispatcher_);
+  core::Result<std::vector<alerts::AlertMark>> marks = store_->LoadAlertMarks();
+  core::Result<std::vector<alerts::Silence>> silences = store_->LoadSilences(Now());
+  if (!marks.ok() || !silences.ok()) {
+    core::Log::Error("storage", marks.ok() ? silences.message() : marks.message());
+    return 3;
+  }
+  alerts_->Restore(*marks, std::move(silences).value());
+  metrics_->SetAlertSources([this] {
+                              const core::Result<int64_t> depth = store_->OutboxDepth();
+                              return depth.ok() ? *depth : int64_t{0};
+                            },
+                            [this] { return !alerts_->offline_reason().empty(); });
   pipeline_ = std::make_unique<ResultPipeline>(*store_, 100'000);
   pipeline_->AddStage(health_.get());
+  pipeline_->AddStage(alerts_.get());  // after health: it reads the batch's transitions
   pipeline_->AddStage(metrics_.get());
+  connectivity_ = std::make_unique<ConnectivityMonitor>(client_, [this](bool down, const std::string&) {
+    alerts_->SetConnectivityDown(down);
+    pipeline_->SubmitTick();
+  });
   pipeline_->Start();
   pool_ = std::make_unique<WorkerPool>(loaded.config->scheduler.workers, static_cast<std::size_t>(loaded.config->scheduler.queue));
   scheduler_ = std::make_unique<Scheduler>(core::SystemClock::Instance(), *pool_, metrics_.get(), this);
@@ -141,6 +183,9 @@ void App::Apply(std::shared_ptr<const config::Config> config, Prepared prepared)
     indices.push_back(i);
   }
   health_->Reconfigure(config);
+  alerts_->Reconfigure(config);
+  dispatcher_->Configure(config, prepared.secrets);
+  connectivity_->Configure(config->connectivity);
   metrics_->Reconfigure(*config);
   scheduler_->SetChecks(std::move(checks), [this, runner, indices](std::size_t slot) {
     std::vector<probes::ProbeResult> results = runner->Run(indices[slot]);
@@ -186,14 +231,19 @@ void App::Reload() {
 void App::SchedulerLoop() {
   const std::optional<std::chrono::milliseconds> watchdog = WatchdogPingInterval();
   auto next_ping = std::chrono::steady_clock::now();
+  auto next_alert_tick = next_ping;
   while (!stopping_) {
     const core::SteadyTime next = scheduler_->Tick();
     const auto now = std::chrono::steady_clock::now();
+    if (now >= next_alert_tick) {
+      pipeline_->SubmitTick();  // reminders, and pages whose quiet period ended
+      next_alert_tick = now + kAlertTick;
+    }
     if (watchdog && now >= next_ping) {
       SdNotify("WATCHDOG=1");  // from this loop: a stalled scheduler stops the pings
       next_ping = now + *watchdog;
     }
-    core::SteadyTime wake = std::min(next, now + std::chrono::seconds(1));
+    core::SteadyTime wake = std::min({next, now + std::chrono::seconds(1), next_alert_tick});
     if (watchdog) wake = std::min(wake, next_ping);
     scheduler_->WaitUntil(wake);
   }
@@ -202,6 +252,7 @@ void App::SchedulerLoop() {
 void App::Shutdown() {
   if (stopping_.exchange(true)) return;
   SdNotify("STOPPING=1");
+  const auto deadline = std::chrono::steady_clock::now() + kShutdownBudget;
   if (scheduler_thread_.joinable()) {
     scheduler_->Wake();
     scheduler_thread_.join();
@@ -217,9 +268,30 @@ void App::Shutdown() {
     }
     pool_->Stop();
   }
-  if (pipeline_) pipeline_->Stop();  // commits everything already submitted
+  if (pipeline_) pipeline_->Stop();  // commits everything already submitted, events included
+  if (connectivity_) connectivity_->Stop();
+  if (dispatcher_) DrainOutbox(deadline);
   if (server_) server_->Stop();
   core::Log::Info("daemon", "stopped");
+}
+
+void App::DrainOutbox(core::SteadyTime deadline) {
+  // Deliver what is due until the deadline; an attempt still running then is cut short. What
+  // is not delivered stays in the outbox for the next start.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool drained = false;
+  std::thread guard([&] {
+    std::unique_lock lock(mu);
+    if (!cv.wait_until(lock, deadline, [&] { return drained; })) alert_client_.AbortAll();
+  });
+  dispatcher_->Drain(deadline);
+  {
+    std::lock_guard lock(mu);
+    drained = true;
+  }
+  cv.notify_all();
+  guard.join();
 }
 
 int App::Run(const sigset_t& signals) {

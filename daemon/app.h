@@ -13,6 +13,9 @@
 #include <thread>
 
 #include "config/loader.h"
+#include "daemon/alert_dispatcher.h"
+#include "daemon/alert_stage.h"
+#include "daemon/connectivity.h"
 #include "daemon/health_stage.h"
 #include "daemon/http/api.h"
 #include "daemon/http/server.h"
@@ -56,6 +59,10 @@ class App final : public http::ApiBackend, public ProbeGate {
     return quota_->CurrentThrottle(provider, Now());
   }
   void ResetBaseline(const std::string& provider, const std::string& check) override;
+  const storage::AlertStore& alert_store() const override { return *store_; }
+  core::Status AddSilence(const alerts::Silence& silence) override;
+  core::Result<bool> ExpireSilence(const std::string& id) override;
+  std::string OfflineReason() const override { return alerts_ ? alerts_->offline_reason() : ""; }
 
   // ProbeGate: a provider's rate limits (Retry-After, probe budget) decide.
   std::optional<Deferral> Admit(const std::string& key, core::WallTime now) override;
@@ -72,6 +79,7 @@ class App final : public http::ApiBackend, public ProbeGate {
   void Apply(std::shared_ptr<const config::Config> config, Prepared prepared);  // schedule, health, metrics
   void Reload();
   void Shutdown();
+  void DrainOutbox(core::SteadyTime deadline);
   void SchedulerLoop();
 
   AppOptions options_;
@@ -82,10 +90,14 @@ class App final : public http::ApiBackend, public ProbeGate {
 
   std::unique_ptr<storage::SqliteStore> store_;
   probes::PocoHttpClient client_;
+  probes::PocoHttpClient alert_client_;  // its own, so shutdown can cut deliveries short apart from probes
   std::shared_ptr<probes::quota::QuotaBook> quota_ = std::make_shared<probes::quota::QuotaBook>();
   std::shared_ptr<probes::shape::BaselineBook> baselines_ = std::make_shared<probes::shape::BaselineBook>();
   std::unique_ptr<HealthStage> health_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<AlertDispatcher> dispatcher_;
+  std::unique_ptr<AlertStage> alerts_;
+  std::unique_ptr<ConnectivityMonitor> connectivity_;
   std::unique_ptr<ResultPipeline> pipeline_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<Scheduler> scheduler_;

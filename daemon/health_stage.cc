@@ -33,6 +33,11 @@ std::shared_ptr<const StatusSnapshot> HealthStage::snapshot() const {
   return snapshot_;
 }
 
+std::vector<alerts::ProviderStatus> HealthStage::CurrentStatuses() const {
+  std::lock_guard lock(mu_);
+  return tracker_.Snapshot();
+}
+
 void HealthStage::Prepare(storage::WriteBatch& batch) {
   std::lock_guard lock(mu_);
   for (const auto& r : batch.results) batch.health.Append(tracker_.Observe(r));

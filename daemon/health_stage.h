@@ -28,6 +28,8 @@ class HealthStage final : public PipelineStage {
   void Restore(const alerts::SavedState& saved);
   void Reconfigure(std::shared_ptr<const config::Config> config);
   std::shared_ptr<const StatusSnapshot> snapshot() const;
+  // Every provider's state as of now, including a batch not yet committed (for the alert stage).
+  std::vector<alerts::ProviderStatus> CurrentStatuses() const;
 
   void Prepare(storage::WriteBatch& batch) override;
   void Published(const storage::WriteBatch& batch) override;

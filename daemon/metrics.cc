@@ -81,6 +81,13 @@ Metrics::Metrics(const HealthStage& health)
                        .Help("When the config was last loaded successfully").Register(*registry_)),
       pipeline_problems_(prometheus::BuildCounter().Name("vigil_pipeline_problems_total")
                              .Help("Results dropped or store writes retried").Register(*registry_)),
+      alerts_total_(prometheus::BuildCounter().Name("vigil_alerts_total")
+                        .Help("Alert delivery attempts and suppressed pages, by notifier and outcome").Register(*registry_)),
+      outbox_depth_(prometheus::BuildGauge().Name("vigil_alert_outbox_depth")
+                        .Help("Alert events waiting in the outbox for delivery").Register(*registry_).Add({})),
+      offline_(prometheus::BuildGauge().Name("vigil_monitor_offline")
+                   .Help("1 while the monitor considers its own network down and pages nobody about providers")
+                   .Register(*registry_).Add({})),
       lag_(scheduler_lag_.Add({}, LagBuckets())) {
   prometheus::BuildGauge().Name("vigil_build_info").Help("Always 1; the labels carry the version")
       .Register(*registry_).Add({{"version", VIGIL_VERSION}}).Set(1);
@@ -175,6 +182,9 @@ void Metrics::Published(const storage::WriteBatch& batch) {
   // States change only with health changes, so only those are applied.
   for (const auto& c : batch.health.checks) SetCheckUp(c.provider, c.check, c.state);
   for (const auto& t : batch.health.transitions) SetProviderState(t.provider, t.to);
+  for (const auto& e : batch.alerts.outbox) {
+    if (!e.suppressed.empty()) alerts_total_.Add({{"notifier", e.notifier}, {"outcome", "suppressed"}}).Increment();
+  }
 }
 
 void Metrics::UpdateAllStates() {
@@ -190,6 +200,11 @@ void Metrics::UpdateAllStates() {
 
 void Metrics::Reconfigure(const config::Config& config) {
   std::lock_guard lock(mu_);
+  for (const auto& n : config.notifiers) {  // every outcome's series exists from the start, at 0
+    for (const char* outcome : {"delivered", "failed", "dead", "rerouted", "suppressed"}) {
+      alerts_total_.Add({{"notifier", n.name}, {"outcome", outcome}});
+    }
+  }
   for (auto it = checks_.begin(); it != checks_.end();) {
     const config::ProviderConfig* p = config.FindProvider(it->first);
     if (p && p->FindCheck(it->second)) {
@@ -239,7 +254,22 @@ void Metrics::Reconfigure(const config::Config& config) {
   UpdateAllStates();
 }
 
+void Metrics::OnAlertOutcome(const std::string& notifier, std::string_view outcome) {
+  alerts_total_.Add({{"notifier", notifier}, {"outcome", std::string(outcome)}}).Increment();
+}
+
+void Metrics::SetAlertSources(std::function<int64_t()> outbox_depth, std::function<bool()> offline) {
+  std::lock_guard lock(mu_);
+  outbox_depth_source_ = std::move(outbox_depth);
+  offline_source_ = std::move(offline);
+}
+
 std::string Metrics::Render() {
+  {
+    std::lock_guard lock(mu_);
+    if (outbox_depth_source_) outbox_depth_.Set(static_cast<double>(outbox_depth_source_()));
+    if (offline_source_) offline_.Set(offline_source_() ? 1 : 0);
+  }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());
   return out.str();

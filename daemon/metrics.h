@@ -17,13 +17,14 @@
 #include <string>
 #include <unordered_map>
 
+#include "daemon/alert_dispatcher.h"
 #include "daemon/health_stage.h"
 #include "daemon/result_pipeline.h"
 #include "daemon/scheduler.h"
 
 namespace vigil::daemon {
 
-class Metrics final : public SchedulerObserver, public PipelineStage {
+class Metrics final : public SchedulerObserver, public PipelineStage, public AlertObserver {
  public:
   explicit Metrics(const HealthStage& health);
 
@@ -32,7 +33,11 @@ class Metrics final : public SchedulerObserver, public PipelineStage {
   void OnDeferred(const std::string& key, std::string_view reason) override;
   void Published(const storage::WriteBatch& batch) override;
 
+  void OnAlertOutcome(const std::string& notifier, std::string_view outcome) override;
+
   void SetReloadResult(bool ok, core::WallTime at);
+  // Read at each scrape: events waiting in the outbox, and whether the monitor is offline.
+  void SetAlertSources(std::function<int64_t()> outbox_depth, std::function<bool()> offline);
   // Drops the series of providers and checks the config no longer has.
   void Reconfigure(const config::Config& config);
   void CountDroppedResult();
@@ -71,6 +76,11 @@ class Metrics final : public SchedulerObserver, public PipelineStage {
   prometheus::Family<prometheus::Gauge>& reload_ok_;
   prometheus::Family<prometheus::Gauge>& reload_time_;
   prometheus::Family<prometheus::Counter>& pipeline_problems_;
+  prometheus::Family<prometheus::Counter>& alerts_total_;
+  prometheus::Gauge& outbox_depth_;
+  prometheus::Gauge& offline_;
+  std::function<int64_t()> outbox_depth_source_;  // GUARDED_BY(mu_)
+  std::function<bool()> offline_source_;          // GUARDED_BY(mu_)
   prometheus::Histogram& lag_;
 
   std::mutex mu_;

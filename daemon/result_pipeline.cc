@@ -31,7 +31,7 @@ bool ResultPipeline::Submit(probes::ProbeResult result) {
                       {{"check", result.provider + "/" + result.check}});
       return false;
     }
-    queue_.push_back(Item{std::move(result), std::nullopt});
+    queue_.push_back(Item{std::move(result), std::nullopt, false});
     ++submitted_;
     if (queue_.size() > 1) return true;  // the pipeline thread is already awake or lingering
   }
@@ -46,7 +46,20 @@ void ResultPipeline::SubmitBaselineReset(const std::string& provider, const std:
     op.reset = true;
     op.baseline.provider = provider;
     op.baseline.check = check;
-    queue_.push_back(Item{std::nullopt, std::move(op)});  // never dropped: it is small and rare
+    queue_.push_back(Item{std::nullopt, std::move(op), false});  // never dropped: it is small and rare
+    ++submitted_;
+  }
+  cv_.notify_one();
+}
+
+void ResultPipeline::SubmitTick() {
+  {
+    std::lock_guard lock(mu_);
+    if (tick_queued_ || stopping_) return;
+    tick_queued_ = true;
+    Item item;
+    item.tick = true;
+    queue_.push_back(std::move(item));
     ++submitted_;
   }
   cv_.notify_one();
@@ -81,6 +94,9 @@ void ResultPipeline::Loop() {
         lock.lock();
       }
       const std::size_t n = std::min(queue_.size(), kMaxBatch);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (queue_[i].tick) tick_queued_ = false;
+      }
       batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }

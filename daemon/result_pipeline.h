@@ -44,6 +44,8 @@ class ResultPipeline {
   // Forgets the learned baseline of a check (or a provider's checks, `check` empty), stored in
   // order with the results around it: a learning update queued before it cannot undo it.
   void SubmitBaselineReset(const std::string& provider, const std::string& check);
+  // An empty batch, so stages that act on time (reminders) run; skipped while one is queued.
+  void SubmitTick();
   // Blocks until every result submitted before the call is committed and published.
   void Flush();
 
@@ -55,6 +57,7 @@ class ResultPipeline {
   struct Item {
     std::optional<probes::ProbeResult> result;
     std::optional<storage::BaselineOp> reset;
+    bool tick = false;
   };
   void Process(std::vector<Item> items);
 
@@ -75,6 +78,7 @@ class ResultPipeline {
   uint64_t dropped_ = 0;                   // GUARDED_BY(mu_)
   uint64_t write_errors_ = 0;              // GUARDED_BY(mu_)
   bool stopping_ = false;                  // GUARDED_BY(mu_)
+  bool tick_queued_ = false;               // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

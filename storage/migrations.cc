@@ -52,6 +52,28 @@ const std::vector<std::vector<std::string>>& Migrations() {
           " provider TEXT NOT NULL, check_name TEXT NOT NULL, shape TEXT NOT NULL, headers TEXT NOT NULL,"
           " updated_ms INTEGER NOT NULL, PRIMARY KEY (provider, check_name))",
       },
+      // 6: alerting: the outbox and its delivery log, what each notifier was told, silences.
+      {
+          "CREATE TABLE outbox ("
+          " id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, notifier TEXT NOT NULL, provider TEXT NOT NULL,"
+          " type TEXT NOT NULL, title TEXT NOT NULL, event TEXT NOT NULL,"
+          " status TEXT NOT NULL CHECK (status IN ('pending','delivered','dead','rerouted','suppressed')),"
+          " reason TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+          " first_attempt_ms INTEGER, next_attempt_ms INTEGER NOT NULL, done_ms INTEGER)",
+          "CREATE INDEX outbox_pending ON outbox(notifier, provider, id) WHERE status = 'pending'",
+          "CREATE INDEX outbox_by_time ON outbox(created_ms)",
+          "CREATE TABLE delivery_attempts ("
+          " id INTEGER PRIMARY KEY, outbox_id INTEGER NOT NULL REFERENCES outbox(id), ts_ms INTEGER NOT NULL,"
+          " outcome TEXT NOT NULL, status_code INTEGER NOT NULL, error TEXT NOT NULL, duration_ms REAL NOT NULL,"
+          " next_retry_ms INTEGER)",
+          "CREATE INDEX delivery_attempts_by_entry ON delivery_attempts(outbox_id)",
+          "CREATE TABLE alert_marks ("
+          " notifier TEXT NOT NULL, provider TEXT NOT NULL, notified TEXT NOT NULL, last_sent_ms INTEGER NOT NULL,"
+          " event TEXT NOT NULL, title TEXT NOT NULL, PRIMARY KEY (notifier, provider))",
+          "CREATE TABLE silences ("
+          " id TEXT PRIMARY KEY, providers TEXT NOT NULL, tags TEXT NOT NULL, starts_ms INTEGER NOT NULL,"
+          " ends_ms INTEGER NOT NULL, comment TEXT NOT NULL, created_by TEXT NOT NULL, created_ms INTEGER NOT NULL)",
+      },
   };
   return kMigrations;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "daemon/core/clock.h"
+#include "alerts/alerting.h"
 #include "alerts/health_tracker.h"
 #include "daemon/core/status.h"
 #include "probes/probe_result.h"
@@ -27,7 +28,8 @@ struct WriteBatch {
   std::vector<probes::ProbeResult> results;
   alerts::HealthChanges health;        // stored in the same transaction as the results
   std::vector<BaselineOp> baselines;   // learned shapes and tracked headers, and resets
-  bool empty() const { return results.empty() && health.empty() && baselines.empty(); }
+  alerts::AlertWrites alerts;          // events for the outbox, caused by `health`
+  bool empty() const { return results.empty() && health.empty() && baselines.empty() && alerts.empty(); }
 };
 
 struct ResultQuery {

@@ -181,6 +181,7 @@ core::Status SqliteStore::Write(const WriteBatch& batch) {
     InsertResults(batch.results);
     WriteHealth(batch.health);
     WriteBaselines(batch.baselines);
+    WriteAlerts(batch.alerts);
     writer_->commit();
   } catch (const Poco::Exception& e) {
     try {

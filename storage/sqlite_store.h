@@ -12,11 +12,12 @@
 #include <mutex>
 #include <string>
 
+#include "storage/alert_store.h"
 #include "storage/result_store.h"
 
 namespace vigil::storage {
 
-class SqliteStore final : public ResultStore {
+class SqliteStore final : public ResultStore, public AlertStore {
  public:
   static core::Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   ~SqliteStore() override;
@@ -29,6 +30,17 @@ class SqliteStore final : public ResultStore {
   core::Result<Uptime> UptimeSince(const std::string& provider, core::WallTime since) const override;
   core::Result<alerts::SavedState> LoadSavedState() const override;
   core::Result<std::vector<probes::shape::StoredBaseline>> LoadBaselines() const override;
+  // AlertStore (sqlite_alerts.cc)
+  core::Result<std::vector<alerts::AlertMark>> LoadAlertMarks() const override;
+  core::Result<std::vector<alerts::PendingDelivery>> PendingHeads(const std::string& notifier) const override;
+  core::Status RecordAttempt(const alerts::DeliveryAttempt& attempt) override;
+  core::Result<std::vector<alerts::DeliveryRecord>> Deliveries(const alerts::DeliveryQuery& query) const override;
+  core::Result<int64_t> OutboxDepth() const override;
+  core::Result<std::vector<std::string>> PendingNotifiers() const override;
+  core::Status SaveSilence(const alerts::Silence& silence) override;
+  core::Result<bool> ExpireSilence(const std::string& id, core::WallTime at) override;
+  core::Result<std::vector<alerts::Silence>> LoadSilences(core::WallTime since) const override;
+
   // The database file can still be written (for /readyz).
   bool Writable() const;
 
@@ -42,6 +54,10 @@ class SqliteStore final : public ResultStore {
   void InsertResults(const std::vector<probes::ProbeResult>& results);  // REQUIRES: in a transaction
   void WriteHealth(const alerts::HealthChanges& health);                // REQUIRES: in a transaction
   void WriteBaselines(const std::vector<BaselineOp>& ops);              // REQUIRES: in a transaction
+  void WriteAlerts(const alerts::AlertWrites& writes);                  // REQUIRES: in a transaction
+  // Runs `body` in one write transaction; a Poco exception becomes the error, rolled back.
+  template <typename Body>
+  core::Status InWriteTransaction(const char* what, Body body);
 
   std::string path_;
   std::mutex write_mu_;  // Write() is documented single-threaded; the mutex makes misuse safe

@@ -10,7 +10,7 @@ int Run(const ParsedArgs& args) {
   std::shared_ptr<const config::Config> c = LoadConfigOrReport(path);
   if (!c) return kExitUsage;
   std::cout << path << ": ok: " << c->providers.size() << " provider(s), " << c->CheckCount()
-            << " check(s), 0 notifier(s)\n";
+            << " check(s), " << c->notifiers.size() << " notifier(s)\n";
   for (const auto& p : c->providers) {
     std::cout << "  " << p.name;
     if (!p.fallback.empty()) {
@@ -22,6 +22,9 @@ int Run(const ParsedArgs& args) {
     for (const auto& ch : p.checks) {
       std::cout << "    " << ch.name << "  " << ch.method << " " << ch.url << "\n";
     }
+  }
+  for (const auto& n : c->notifiers) {
+    std::cout << "  notifier " << n.name << " (" << config::NotifierTypeName(n.type) << ")\n";
   }
   return kExitOk;
 }

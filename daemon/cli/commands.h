@@ -18,6 +18,7 @@ struct Command {
 
 Command BaselineCommand();
 Command CheckConfigCommand();
+Command NotifyTestCommand();
 Command ProbeCommand();
 Command RunCommand();
 Command SimulateCommand();

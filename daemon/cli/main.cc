@@ -9,8 +9,8 @@ namespace {
 
 std::vector<vigil::cli::Command> Commands() {
   using namespace vigil::cli;
-  return {RunCommand(),    CheckConfigCommand(), ProbeCommand(),  StatusCommand(),
-          BaselineCommand(), SimulateCommand(),  VersionCommand()};
+  return {RunCommand(),      CheckConfigCommand(), ProbeCommand(),    StatusCommand(),
+          BaselineCommand(), NotifyTestCommand(),  SimulateCommand(), VersionCommand()};
 }
 
 void PrintUsage(std::ostream& out) {

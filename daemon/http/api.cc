@@ -3,12 +3,15 @@
 #include <Poco/DateTimeParser.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <charconv>
 #include <cmath>
 #include <map>
 
+#include "alerts/event.h"
 #include "alerts/health_json.h"
 #include "daemon/core/duration.h"
 #include "daemon/core/text.h"
@@ -136,6 +139,13 @@ class Request {
   Object::Ptr CheckView(const config::ProviderConfig& p, const alerts::CheckStatus& c);
   Object::Ptr QuotaView(const alerts::ProviderStatus& st);
   void ResetBaseline(const std::string& name);
+  void Deliveries();
+  void Silences();
+  void CreateSilence();
+  void DeleteSilence(const std::string& id);
+  Object::Ptr ReadJsonObject();
+  // The provider's state as the API shows it: "maintenance" while a window covers it.
+  std::string StateOf(const config::Config& config, const alerts::ProviderStatus& st, Object& o);
 
   ApiBackend& b_;
   Poco::Net::HTTPServerRequest& req_;
@@ -177,6 +187,12 @@ void Request::Dispatch() {
     if (n == 5 && s[2] == "providers" && s[4] == "probe") return Route({"POST"}), ProbeNow(s[3]);
     if (n == 6 && s[2] == "providers" && s[4] == "baseline" && s[5] == "reset") return Route({"POST"}), ResetBaseline(s[3]);
     if (n == 3 && s[2] == "incidents") return Route({"GET"}), Incidents();
+    if (n == 3 && s[2] == "deliveries") return Route({"GET"}), Deliveries();
+    if (n == 3 && s[2] == "silences") {
+      Route({"GET", "POST"});
+      return req_.getMethod() == "POST" ? CreateSilence() : Silences();
+    }
+    if (n == 4 && s[2] == "silences") return Route({"DELETE"}), DeleteSilence(s[3]);
   }
   throw HttpError{404, "not_found", "no route for " + core::Printable(uri_.getPath(), 100)};
 }
@@ -193,7 +209,7 @@ void Request::Providers() {
     auto o = NewObject();
     o->set("name", st.name);
     o->set("title", p->title);
-    o->set("state", alerts::HealthStateName(st.state));
+    o->set("state", StateOf(*config, st, *o));
     o->set("since", Time(st.since));
     o->set("recommended", st.recommended);
     o->set("tags", Strings(p->tags));
@@ -205,6 +221,11 @@ void Request::Providers() {
   inst->set("name", config->instance.name);
   inst->set("region", config->instance.region);
   body->set("instance", inst);
+  const std::string offline = b_.OfflineReason();
+  auto monitor = NewObject();
+  monitor->set("offline", !offline.empty());
+  monitor->set("reason", offline.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(offline));
+  body->set("monitor", monitor);
   body->set("generated_at", core::FormatRfc3339(b_.Now()));
   Json(200, body);
 }
@@ -263,9 +284,10 @@ void Request::Provider(const std::string& name) {
   auto o = NewObject();
   o->set("name", st.name);
   o->set("title", p.title);
-  o->set("state", alerts::HealthStateName(st.state));
+  o->set("state", StateOf(*config, st, *o));
   o->set("since", Time(st.since));
   o->set("reasons", alerts::ReasonsToJson(st.reasons));
+  o->set("depends_on", Strings(p.depends_on));
   o->set("recommended", st.recommended);
   o->set("fallback", Strings(p.fallback));
   o->set("tags", Strings(p.tags));
@@ -396,6 +418,182 @@ void Request::ProbeNow(const std::string& name) {
   body->set("provider", name);
   body->set("started", Strings(b_.ProbeNow(name)));
   Json(202, body);
+}
+
+std::string Request::StateOf(const config::Config& config, const alerts::ProviderStatus& st, Object& o) {
+  const core::WallTime now = b_.Now();
+  for (const auto& m : config.maintenance) {
+    if (!config::AppliesTo(m.window, st.name)) continue;
+    if (const std::optional<core::WallTime> end = config::CurrentWindowEnd(m.window, now)) {
+      auto w = NewObject();
+      w->set("until", core::FormatRfc3339(*end));
+      w->set("reason", m.reason);
+      w->set("health", alerts::HealthStateName(st.state));  // what the probes see meanwhile
+      o.set("maintenance", w);
+      return alerts::HealthStateName(alerts::HealthState::kMaintenance);
+    }
+  }
+  return alerts::HealthStateName(st.state);
+}
+
+Object::Ptr Request::ReadJsonObject() {
+  std::string text;
+  Poco::StreamCopier::copyToString(req_.stream(), text);
+  try {
+    Poco::Dynamic::Var v = Poco::JSON::Parser().parse(text);
+    if (v.type() == typeid(Object::Ptr)) return v.extract<Object::Ptr>();
+  } catch (const Poco::Exception& e) {
+    throw HttpError{400, "bad_request", "the body is not JSON: " + core::Printable(e.message(), 120)};
+  }
+  throw HttpError{400, "bad_request", "the body must be a JSON object"};
+}
+
+Object::Ptr AttemptJson(const alerts::DeliveryAttempt& a) {
+  auto o = NewObject();
+  o->set("time", core::FormatRfc3339(a.at));
+  o->set("outcome", alerts::AttemptOutcomeName(a.outcome));
+  o->set("status_code", a.status_code == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(a.status_code));
+  o->set("error", a.error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(a.error));
+  o->set("duration_ms", std::round(a.duration_ms * 1000) / 1000);
+  o->set("next_retry", a.next_retry ? Poco::Dynamic::Var(core::FormatRfc3339(*a.next_retry)) : Poco::Dynamic::Var());
+  return o;
+}
+
+void Request::Deliveries() {
+  const Query q = ParseQuery(uri_, {"notifier", "provider", "since", "limit"});
+  const auto config = b_.config();
+  alerts::DeliveryQuery dq;
+  if (auto it = q.find("notifier"); it != q.end()) dq.notifier = it->second;
+  if (auto it = q.find("provider"); it != q.end()) dq.provider = it->second;
+  dq.since = TimeParam(q, "since", b_.Now());
+  dq.limit = LimitParam(q, 100);
+  core::Result<std::vector<alerts::DeliveryRecord>> rows = b_.alert_store().Deliveries(dq);
+  if (!rows.ok()) throw HttpError{503, "store_unavailable", rows.message()};
+  Array::Ptr list = new Array;
+  for (const auto& r : *rows) {
+    auto o = NewObject();
+    o->set("id", r.id);
+    o->set("event_id", r.event_id);
+    o->set("notifier", r.notifier);
+    o->set("provider", r.provider);
+    o->set("type", alerts::EventTypeName(r.type));
+    o->set("status", alerts::DeliveryStatusName(r.status));
+    o->set("reason", r.reason.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(r.reason));
+    o->set("created", core::FormatRfc3339(r.created));
+    o->set("next_attempt", r.next_attempt ? Poco::Dynamic::Var(core::FormatRfc3339(*r.next_attempt)) : Poco::Dynamic::Var());
+    o->set("done", r.done ? Poco::Dynamic::Var(core::FormatRfc3339(*r.done)) : Poco::Dynamic::Var());
+    Array::Ptr attempts = new Array;
+    for (const auto& a : r.attempts) attempts->add(AttemptJson(a));
+    o->set("attempts", attempts);
+    list->add(o);
+  }
+  auto body = NewObject();
+  body->set("deliveries", list);
+  Json(200, body);
+}
+
+Object::Ptr SilenceJson(const alerts::Silence& s, core::WallTime now) {
+  auto o = NewObject();
+  o->set("id", s.id);
+  o->set("providers", Strings(s.providers));
+  o->set("tags", Strings(s.tags));
+  o->set("starts_at", core::FormatRfc3339(s.starts));
+  o->set("ends_at", core::FormatRfc3339(s.ends));
+  o->set("state", s.Active(now) ? "active" : s.ends <= now ? "expired" : "pending");
+  o->set("comment", s.comment);
+  o->set("created_by", s.created_by);
+  o->set("created_at", core::FormatRfc3339(s.created));
+  return o;
+}
+
+void Request::Silences() {
+  const Query q = ParseQuery(uri_, {"since"});
+  const core::WallTime now = b_.Now();
+  core::Result<std::vector<alerts::Silence>> rows = b_.alert_store().LoadSilences(TimeParam(q, "since", now).value_or(now));
+  if (!rows.ok()) throw HttpError{503, "store_unavailable", rows.message()};
+  Array::Ptr list = new Array;
+  for (const auto& s : *rows) list->add(SilenceJson(s, now));
+  auto body = NewObject();
+  body->set("silences", list);
+  Json(200, body);
+}
+
+void Request::CreateSilence() {
+  RequireToken();
+  ParseQuery(uri_, {});
+  const Object::Ptr in = ReadJsonObject();
+  static const std::vector<std::string> kKeys = {"providers", "tags", "starts_at", "ends_at", "duration", "comment", "created_by"};
+  for (const auto& [key, value] : *in) {
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      throw HttpError{400, "bad_request", "unknown field '" + core::Printable(key, 40) + "' (allowed: " + core::Join(kKeys, ", ") + ")"};
+    }
+  }
+  const auto strings = [&](const char* key) {
+    std::vector<std::string> out;
+    if (!in->has(key)) return out;
+    Array::Ptr a = in->getArray(key);
+    if (!a) throw HttpError{400, "bad_request", std::string(key) + ": expected an array of strings"};
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const Poco::Dynamic::Var v = a->get(static_cast<unsigned>(i));
+      if (!v.isString()) throw HttpError{400, "bad_request", std::string(key) + ": expected an array of strings"};
+      out.push_back(v.toString());
+    }
+    return out;
+  };
+  const auto text = [&](const char* key) -> std::optional<std::string> {
+    if (!in->has(key)) return std::nullopt;
+    const Poco::Dynamic::Var v = in->get(key);
+    if (!v.isString()) throw HttpError{400, "bad_request", std::string(key) + ": expected a string"};
+    return v.toString();
+  };
+  const auto config = b_.config();
+  const core::WallTime now = b_.Now();
+  alerts::Silence s;
+  s.providers = strings("providers");
+  s.tags = strings("tags");
+  if (s.providers.empty() && s.tags.empty()) throw HttpError{400, "bad_request", "name at least one provider or tag"};
+  for (const auto& p : s.providers) {
+    if (!config->FindProvider(p)) throw HttpError{400, "bad_request", "providers: unknown provider '" + core::Printable(p, 60) + "'"};
+  }
+  s.starts = now;
+  if (auto v = text("starts_at")) {
+    const std::optional<core::WallTime> t = ParseTimeFilter(*v, now);
+    if (!t) throw HttpError{400, "bad_request", "starts_at: expected an RFC 3339 time"};
+    s.starts = *t;
+  }
+  const auto ends = text("ends_at");
+  const auto duration = text("duration");
+  if (ends.has_value() == duration.has_value()) throw HttpError{400, "bad_request", "give exactly one of ends_at and duration"};
+  if (ends) {
+    const std::optional<core::WallTime> t = ParseTimeFilter(*ends, now);
+    if (!t) throw HttpError{400, "bad_request", "ends_at: expected an RFC 3339 time"};
+    s.ends = *t;
+  } else {
+    core::Result<core::Millis> d = core::ParseDuration(*duration);
+    if (!d.ok()) throw HttpError{400, "bad_request", "duration: " + d.message()};
+    s.ends = s.starts + *d;
+  }
+  if (s.ends <= s.starts || s.ends <= now) throw HttpError{400, "bad_request", "the silence must end after it starts, and in the future"};
+  if (s.ends - now > std::chrono::hours(24 * 365)) throw HttpError{400, "bad_request", "a silence lasts at most a year"};
+  s.comment = core::Printable(text("comment").value_or(""), 500);
+  s.created_by = core::Printable(text("created_by").value_or(""), 100);
+  s.created = now;
+  s.id = alerts::NewEventId(now);
+  if (core::Status st = b_.AddSilence(s); !st.ok()) throw HttpError{503, "store_unavailable", st.message()};
+  resp_.set("Location", "/api/v1/silences/" + s.id);
+  Json(201, SilenceJson(s, now));
+}
+
+void Request::DeleteSilence(const std::string& id) {
+  RequireToken();
+  ParseQuery(uri_, {});
+  core::Result<bool> found = b_.ExpireSilence(id);
+  if (!found.ok()) throw HttpError{503, "store_unavailable", found.message()};
+  if (!*found) throw HttpError{404, "not_found", "no active or pending silence with id '" + core::Printable(id, 60) + "'"};
+  auto body = NewObject();
+  body->set("id", id);
+  body->set("expired", true);
+  Json(200, body);
 }
 
 }  // namespace

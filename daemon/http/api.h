@@ -1,6 +1,6 @@
 // The HTTP API (SPEC §5), the status page and /metrics, as one request handler. Handlers only
-// read: state comes from the published status snapshot and the store; the one write (probe now)
-// goes through the backend and needs the API token. Every error is {"error", "detail"}.
+// read: state comes from the published status snapshot and the store; writes (probe now, baseline
+// reset, silences) go through the backend and need the API token. Every error is {"error", "detail"}.
 #pragma once
 
 #include <Poco/Net/HTTPServerRequest.h>
@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "daemon/health_stage.h"
 #include "probes/quota/quota_book.h"
+#include "storage/alert_store.h"
 #include "storage/result_store.h"
 
 namespace vigil::daemon::http {
@@ -34,6 +35,12 @@ class ApiBackend {
   virtual void ResetBaseline(const std::string& provider, const std::string& check) = 0;
   // Why and until when probing of the provider is slowed (rate limits), if it is.
   virtual std::optional<probes::quota::Throttle> QuotaThrottle(const std::string& provider) const = 0;
+  // Alerting: the outbox and silences.
+  virtual const storage::AlertStore& alert_store() const = 0;
+  virtual core::Status AddSilence(const alerts::Silence& silence) = 0;
+  virtual core::Result<bool> ExpireSilence(const std::string& id) = 0;  // false: no such active silence
+  // Why the monitor considers its own network down (and pages nobody), or "".
+  virtual std::string OfflineReason() const = 0;
 };
 
 class Api {
