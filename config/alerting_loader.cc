@@ -48,6 +48,12 @@ std::optional<NotifierConfig> ReadNotifier(YamlReader& r, const YAML::Node& n, c
     if (auto v = c.type == NotifierConfig::Type::kSlack ? r.Secret(n["url"], ChildKey(key, "url")) : r.String(n["url"], ChildKey(key, "url"))) {
       if (const std::string err = ValidateHttpUrl(*v); !err.empty()) r.Fail(n["url"], ChildKey(key, "url"), err);
       c.url = *v;
+      // The credential is the path (/services/T.../B.../token): redacted also when seen alone.
+      if (c.type == NotifierConfig::Type::kSlack) {
+        const std::size_t scheme = v->find("://");
+        const std::size_t path = scheme == std::string::npos ? std::string::npos : v->find('/', scheme + 3);
+        if (path != std::string::npos && v->size() - path > 1) r.AddDerivedSecret(v->substr(path));
+      }
     }
   }
   if (n["on"]) ReadOn(r, n["on"], ChildKey(key, "on"), c);

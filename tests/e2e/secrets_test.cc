@@ -20,6 +20,8 @@ const std::map<std::string, std::string> kSecrets = {
     {"C_BEARER", "CANARY-bearer-7f3a9c"},       {"C_HEADER", "CANARY-header-0b1e55"},
     {"C_QUERY", "CANARY-query-9d2c41"},         {"C_BASIC", "CANARY-basicpw-c4a8e0"},
     {"C_CLIENT", "CANARY-clientsecret-1e7b33"}, {"C_API", "CANARY-apitoken-5f90d2aa"},
+    {"C_WHSEC", "CANARY-webhooksecret-8c21"},   {"C_HOOKHDR", "CANARY-hookheader-3d7e"},
+    {"C_SLACKPATH", "/services/T0/B0/CANARY-slacktoken-a91f"},
 };
 const std::string kAccessToken = "CANARY-accesstoken-6a4d2f";
 
@@ -59,6 +61,13 @@ TEST(SecretsE2E, NoSecretReachesLogsDatabaseApiPageMetricsOrProbeOutput) {
     testing::Reply(resp, 200, "{\"access_token\":\"" + kAccessToken + "\",\"token_type\":\"Bearer\",\"expires_in\":3600,"
                               "\"echo\":\"" + r.body + "\"}");
   });
+  // Alert receivers that echo what they got in their error answers: a webhook and "Slack".
+  testing::TestHttpServer hook([](const RecordedRequest& r, Resp& resp) {
+    testing::Reply(resp, 500, "auth=" + r.Header("Authorization") + " sig=" + r.Header("webhook-signature"), "text/plain");
+  });
+  testing::TestHttpServer slack([](const RecordedRequest& r, Resp& resp) {
+    testing::Reply(resp, 404, "channel_not_found " + r.uri, "text/plain");
+  });
   testing::TempDir dir;
   const std::string base = api.url("");
   const std::string config =
@@ -79,7 +88,11 @@ TEST(SecretsE2E, NoSecretReachesLogsDatabaseApiPageMetricsOrProbeOutput) {
       "  - name: oauth\n    base_url: " + base + "/o\n    auth:\n      type: oauth2_client_credentials\n"
       "      oauth2: { token_url: \"" + token.url("/token") + "\", client_id: vigil, client_secret: \"${env:C_CLIENT}\","
       " client_auth: client_secret_post }\n"
-      "    checks: [{ name: c, path: /c }]\n";
+      "    checks: [{ name: c, path: /c }]\n"
+      "notifiers:\n"
+      "  - { name: hook, type: webhook, url: \"" + hook.url("/h") + "\", secret: \"${env:C_WHSEC}\","
+      " headers: { Authorization: \"Bearer ${env:C_HOOKHDR}\" }, retry: { max_backoff: 1s } }\n"
+      "  - { name: slack, type: slack, url: \"" + slack.url("") + "${env:C_SLACKPATH}\" }\n";
   testing::DaemonProcess d(dir, config, kSecrets);
   for (const char* p : {"bearer", "header", "query", "basic", "oauth"}) {
     ASSERT_TRUE(testing::Eventually([&] { return d.ProviderState(p) == "down"; }, std::chrono::seconds(15))) << p;
@@ -88,6 +101,17 @@ TEST(SecretsE2E, NoSecretReachesLogsDatabaseApiPageMetricsOrProbeOutput) {
   const testing::HttpResult results = d.Get("/api/v1/providers/bearer/results?limit=1");
   EXPECT_NE(results.body.find("auth=Bearer ***"), std::string::npos) << results.body;
   EXPECT_NE(results.body.find("\"kind\":\"auth\""), std::string::npos);
+  // Alerts were attempted and answered with the echoes (so the delivery log had a chance to leak).
+  ASSERT_TRUE(testing::Eventually([&] { return hook.requests().size() >= 2 && !slack.requests().empty(); },
+                                  std::chrono::seconds(15)));
+  EXPECT_NE(hook.requests()[0].Header("Authorization").find("CANARY-hookheader"), std::string::npos);
+  testing::HttpResult deliveries;
+  EXPECT_TRUE(testing::Eventually([&] {
+    deliveries = d.Get("/api/v1/deliveries?limit=1000");
+    return deliveries.body.find("auth=*** sig=v1,") != std::string::npos;
+  }, std::chrono::seconds(10))) << deliveries.body;
+  EXPECT_NE(deliveries.body.find("channel_not_found"), std::string::npos) << deliveries.body;
+  ExpectClean("/api/v1/deliveries", deliveries.body);
   const testing::HttpResult probe_now = testing::HttpCall("POST", d.url("/api/v1/providers/oauth/probe"),
                                                           {{"Authorization", "Bearer " + kSecrets.at("C_API")}});
   EXPECT_EQ(probe_now.status, 202);
