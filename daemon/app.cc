@@ -42,12 +42,6 @@ std::string App::NotReadyReason() const {
   return "";
 }
 
-std::optional<ProbeGate::Deferral> App::Admit(const std::string& key, core::WallTime now) {
-  std::optional<probes::quota::Throttle> t = quota_->Admit(key.substr(0, key.find('/')), now);
-  if (!t) return std::nullopt;
-  return Deferral{t->until, t->reason};
-}
-
 void App::ResetBaseline(const std::string& provider, const std::string& check) {
   baselines_->Reset(provider, check);
   pipeline_->SubmitBaselineReset(provider, check);
@@ -138,7 +132,7 @@ int App::Start() {
   });
   pipeline_->Start();
   pool_ = std::make_unique<WorkerPool>(loaded.config->scheduler.workers, static_cast<std::size_t>(loaded.config->scheduler.queue));
-  scheduler_ = std::make_unique<Scheduler>(core::SystemClock::Instance(), *pool_, metrics_.get(), this);
+  scheduler_ = std::make_unique<Scheduler>(core::SystemClock::Instance(), *pool_, metrics_.get(), &quota_gate_);
   Apply(loaded.config, std::move(prepared));
   metrics_->SetReloadResult(true, Now());
   api_ = std::make_unique<http::Api>(*this);

@@ -20,6 +20,7 @@
 #include "daemon/http/api.h"
 #include "daemon/http/server.h"
 #include "daemon/metrics.h"
+#include "daemon/quota_gate.h"
 #include "daemon/result_pipeline.h"
 #include "daemon/scheduler.h"
 #include "daemon/worker_pool.h"
@@ -39,7 +40,7 @@ struct AppOptions {
   std::string listen;     // empty: server.listen from the config
 };
 
-class App final : public http::ApiBackend, public ProbeGate {
+class App final : public http::ApiBackend {
  public:
   explicit App(AppOptions options);
   ~App() override;
@@ -63,9 +64,6 @@ class App final : public http::ApiBackend, public ProbeGate {
   core::Status AddSilence(const alerts::Silence& silence) override;
   core::Result<bool> ExpireSilence(const std::string& id) override;
   std::string OfflineReason() const override { return alerts_ ? alerts_->offline_reason() : ""; }
-
-  // ProbeGate: a provider's rate limits (Retry-After, probe budget) decide.
-  std::optional<Deferral> Admit(const std::string& key, core::WallTime now) override;
 
  private:
   int Start();
@@ -92,6 +90,7 @@ class App final : public http::ApiBackend, public ProbeGate {
   probes::PocoHttpClient client_;
   probes::PocoHttpClient alert_client_;  // its own, so shutdown can cut deliveries short apart from probes
   std::shared_ptr<probes::quota::QuotaBook> quota_ = std::make_shared<probes::quota::QuotaBook>();
+  QuotaGate quota_gate_{quota_};
   std::shared_ptr<probes::shape::BaselineBook> baselines_ = std::make_shared<probes::shape::BaselineBook>();
   std::unique_ptr<HealthStage> health_;
   std::unique_ptr<Metrics> metrics_;

@@ -4,6 +4,7 @@
 
 #include "alerts/health_tracker.h"
 #include "config/loader.h"
+#include "daemon/quota_gate.h"
 #include "daemon/scheduler.h"
 #include "daemon/simulate/simulator.h"
 #include "probes/check_runner.h"
@@ -13,20 +14,6 @@
 
 namespace vigil {
 namespace {
-
-// The daemon's gate, as App implements it: a provider's rate limits decide.
-class QuotaGate final : public daemon::ProbeGate {
- public:
-  explicit QuotaGate(probes::quota::QuotaBook& book) : book_(book) {}
-  std::optional<Deferral> Admit(const std::string& key, core::WallTime now) override {
-    auto t = book_.Admit(key.substr(0, key.find('/')), now);
-    if (!t) return std::nullopt;
-    return Deferral{t->until, t->reason};
-  }
-
- private:
-  probes::quota::QuotaBook& book_;
-};
 
 class PoliteProbing : public ::testing::Test {
  protected:
@@ -60,7 +47,7 @@ class PoliteProbing : public ::testing::Test {
   testing::FakeClock clock_{std::chrono::system_clock::now()};  // real servers send absolute times
   probes::PocoHttpClient client_;
   std::shared_ptr<probes::quota::QuotaBook> book_ = std::make_shared<probes::quota::QuotaBook>();
-  QuotaGate gate_{*book_};
+  daemon::QuotaGate gate_{book_};
   daemon::WorkerPool pool_{2, 64};
   daemon::Scheduler scheduler_{clock_, pool_, nullptr, &gate_};
   config::LoadResult loaded_;
