@@ -27,10 +27,13 @@ std::string Approx(core::WallTime from, core::WallTime to) {
   return core::FormatDuration(rounded);
 }
 
+// One decimal below 10% (0.5%), none above; never a trailing ".0", so a configured 1% reads "1%".
 std::string Percent(double ratio) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, ratio < 0.1 ? "%.1f%%" : "%.0f%%", ratio * 100);
-  return buf;
+  std::snprintf(buf, sizeof buf, ratio < 0.1 ? "%.1f" : "%.0f", ratio * 100);
+  std::string out = buf;
+  if (out.ends_with(".0")) out.resize(out.size() - 2);
+  return out + "%";
 }
 
 std::string Number(double v) {

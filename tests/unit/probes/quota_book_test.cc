@@ -43,7 +43,10 @@ TEST_F(QuotaBookTest, ThresholdsAreQuotaFindings) {
   EXPECT_EQ(Observe(Info(150, 1000, reset), kNow),
             std::vector<std::string>{"warn: requests budget: 15% left (150 of 1000), resets in 41m, below warn_below 20%"});
   EXPECT_EQ(Observe(Info(30, 1000, reset), kNow),
-            std::vector<std::string>{"critical: requests budget: 3.0% left (30 of 1000), resets in 41m, below critical_below 5.0%"});
+            std::vector<std::string>{"critical: requests budget: 3% left (30 of 1000), resets in 41m, below critical_below 5%"});
+  // Shares under 10% keep one decimal, without a trailing ".0" (the user wrote "5%", not "5.0%").
+  EXPECT_EQ(Observe(Info(5, 1000, reset), kNow),
+            std::vector<std::string>{"critical: requests budget: 0.5% left (5 of 1000), resets in 41m, below critical_below 5%"});
 }
 
 TEST_F(QuotaBookTest, ForecastsExhaustionFromTheBurnRate) {
@@ -91,7 +94,7 @@ TEST_F(QuotaBookTest, TheProbeBudgetSpreadsItsAllowanceOverTheWindow) {
   const std::optional<Throttle> t = book_.Admit("p", kNow + std::chrono::seconds(10));
   ASSERT_TRUE(t);
   EXPECT_EQ(t->until, kNow + std::chrono::minutes(30));
-  EXPECT_EQ(t->reason, "probe_budget 1.0%: 2 probe(s) allowed before the requests budget resets in 59m50s");
+  EXPECT_EQ(t->reason, "probe_budget 1%: 2 probe(s) allowed before the requests budget resets in 59m50s");
   EXPECT_FALSE(book_.Admit("p", kNow + std::chrono::minutes(30)).has_value());  // the second
   Observe(Info(199, 1000, reset), kNow + std::chrono::minutes(30));               // same window: allowance stands
   EXPECT_EQ(book_.Admit("p", kNow + std::chrono::minutes(31))->until, reset);
