@@ -6,6 +6,8 @@
 #include <openssl/x509v3.h>
 
 #include <cstdio>
+#include <ctime>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -31,9 +33,10 @@ void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
   X509_EXTENSION_free(ext);
 }
 
-// `not_before`/`not_after` are offsets in seconds from now, or absolute when `absolute_end` set.
+// `not_before`/`not_after` are offsets in seconds from now; `absolute_end`, when set, is the
+// notAfter as Unix seconds instead.
 Issued Make(const char* cn, const Issued* issuer, long not_before, long not_after, const char* san,
-            bool ca, bool client = false) {
+            bool ca, bool client = false, std::optional<std::time_t> absolute_end = std::nullopt) {
   static long serial = 1;
   Issued out;
   out.key = EVP_EC_gen("P-256");
@@ -42,7 +45,11 @@ Issued Make(const char* cn, const Issued* issuer, long not_before, long not_afte
   X509_set_version(x, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
   X509_gmtime_adj(X509_getm_notBefore(x), not_before);
-  X509_gmtime_adj(X509_getm_notAfter(x), not_after);
+  if (absolute_end) {
+    Check(ASN1_TIME_set(X509_getm_notAfter(x), *absolute_end) != nullptr, "notAfter");
+  } else {
+    X509_gmtime_adj(X509_getm_notAfter(x), not_after);
+  }
   X509_set_pubkey(x, out.key);
   X509_NAME* name = X509_get_subject_name(x);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
@@ -79,7 +86,7 @@ void Free(Issued& i) {
 
 }  // namespace
 
-TestPki::TestPki(const std::string& dir) {
+TestPki::TestPki(const std::string& dir) : dir_(dir) {
   constexpr long kDay = 86400;
   const char* kSan = "DNS:localhost,IP:127.0.0.1,IP:::1";
   Issued ca = Make("Vigil Test CA", nullptr, -kDay, 3650 * kDay, nullptr, true);
@@ -92,6 +99,7 @@ TestPki::TestPki(const std::string& dir) {
   Issued other = Make("Other CA", nullptr, -kDay, 3650 * kDay, nullptr, true);
   Issued wrong = Make("wrong.example", &ca, -kDay, 30 * kDay, "DNS:wrong.example", false);
   ca_cert = WriteCert(dir + "/ca.pem", ca.cert);
+  ca_key_ = WriteKey(dir + "/ca-key.pem", ca.key);
   leaf_cert = WriteCert(dir + "/leaf.pem", leaf.cert);
   leaf_key = WriteKey(dir + "/leaf-key.pem", leaf.key);
   expired_cert = WriteCert(dir + "/expired.pem", expired.cert);
@@ -104,6 +112,29 @@ TestPki::TestPki(const std::string& dir) {
   wrong_host_cert = WriteCert(dir + "/wrong-host.pem", wrong.cert);
   wrong_host_key = WriteKey(dir + "/wrong-host-key.pem", wrong.key);
   for (Issued* i : {&ca, &leaf, &expired, &self, &client, &other, &wrong}) Free(*i);
+}
+
+std::pair<std::string, std::string> TestPki::Issue(const std::string& name,
+                                                   std::chrono::system_clock::time_point not_after,
+                                                   bool client) const {
+  Issued ca;
+  FILE* f = std::fopen(ca_cert.c_str(), "r");
+  Check(f != nullptr, "read CA");
+  ca.cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  f = std::fopen(ca_key_.c_str(), "r");
+  Check(f != nullptr, "read CA key");
+  ca.key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  Check(ca.cert != nullptr && ca.key != nullptr, "parse CA");
+  Issued leaf = Make(client ? "vigil-client" : "localhost", &ca, -86400, 0,
+                     client ? nullptr : "DNS:localhost,IP:127.0.0.1,IP:::1", false, client,
+                     std::chrono::system_clock::to_time_t(not_after));
+  std::pair<std::string, std::string> out{WriteCert(dir_ + "/" + name + ".pem", leaf.cert),
+                                          WriteKey(dir_ + "/" + name + "-key.pem", leaf.key)};
+  Free(leaf);
+  Free(ca);
+  return out;
 }
 
 Poco::Net::Context::Ptr TestPki::ServerContext(const std::string& cert, const std::string& key,

@@ -4,7 +4,9 @@
 
 #include <Poco/Net/Context.h>
 
+#include <chrono>
 #include <string>
+#include <utility>
 
 namespace vigil::testing {
 
@@ -24,10 +26,21 @@ struct TestPki {
   std::string wrong_host_cert;  // signed by the CA, but only for wrong.example
   std::string wrong_host_key;
 
+  // A certificate signed by the CA, valid from a day ago until exactly `not_after` (whole
+  // seconds): for localhost/127.0.0.1 (server) or, with `client`, for mTLS. Written as
+  // DIR/NAME.pem and DIR/NAME-key.pem; returns {cert, key}.
+  std::pair<std::string, std::string> Issue(const std::string& name,
+                                            std::chrono::system_clock::time_point not_after,
+                                            bool client = false) const;
+
   // A server context presenting `cert`; when `client_ca` is set, a client certificate signed by
   // it is required.
   static Poco::Net::Context::Ptr ServerContext(const std::string& cert, const std::string& key,
                                                const std::string& client_ca = "");
+
+ private:
+  std::string dir_;
+  std::string ca_key_;
 };
 
 }  // namespace vigil::testing
