@@ -1,4 +1,5 @@
 #include <iostream>
+#include <optional>
 
 #include "daemon/cli/commands.h"
 #include "daemon/core/duration.h"
@@ -49,6 +50,17 @@ void PrintRequest(const probes::HttpRequest& req, const core::Redactor& redactor
   }
 }
 
+// Every result says whether probing of its provider would now wait, and why, as the API's quota
+// section does: `probing_slowed_until` and `probing_slowed_because`, null when it would not.
+void AddThrottle(Poco::JSON::Array& results, const std::optional<probes::quota::Throttle>& t) {
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    Poco::JSON::Object::Ptr o = results.getObject(static_cast<unsigned>(i));
+    o->set("probing_slowed_until",
+           t ? Poco::Dynamic::Var(core::FormatRfc3339(t->until)) : Poco::Dynamic::Var());
+    o->set("probing_slowed_because", t ? Poco::Dynamic::Var(t->reason) : Poco::Dynamic::Var());
+  }
+}
+
 int Run(const ParsedArgs& args) {
   if (!ConfigureLogging(args)) return kExitUsage;
   if (!args.Has("--config")) {
@@ -84,10 +96,15 @@ int Run(const ParsedArgs& args) {
       else PrintHuman(r);
     }
   }
-  if (args.Has("--json")) std::cout << probes::ToJsonText(json) << "\n";
-  if (auto t = runner.quota().CurrentThrottle(provider, core::SystemClock::Instance().Now()); t && !args.Has("--json")) {
-    std::cout << "probing of " << provider << " would now wait until " << core::FormatRfc3339(t->until) << ": "
-              << t->reason << "\n";
+  // What the answers mean for the daemon's own probing (Retry-After, a 429, probe_budget).
+  const std::optional<probes::quota::Throttle> t =
+      runner.quota().CurrentThrottle(provider, core::SystemClock::Instance().Now());
+  if (args.Has("--json")) {
+    AddThrottle(*json, t);
+    std::cout << probes::ToJsonText(json) << "\n";
+  } else if (t) {
+    std::cout << "probing of " << provider << " would now wait until "
+              << core::FormatRfc3339(t->until) << ": " << t->reason << "\n";
   }
   return failed ? kExitFailed : kExitOk;
 }

@@ -1,5 +1,6 @@
 // `vigil probe` (the real binary) against `vigil simulate` (the real binary): every scenario
-// comes back classified by cause, with the right exit code.
+// comes back classified by cause, with the right exit code. And against a local server sending
+// rate limits: what the answers mean for the daemon's own probing.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -8,10 +9,13 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <regex>
 
+#include "daemon/core/clock.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_http_server.h"
 
 namespace vigil {
 namespace {
@@ -145,6 +149,114 @@ TEST_F(ProbeCliTest, SimulatorControlApiRejectsGarbage) {
     EXPECT_EQ(resp.getStatus(), 400);
     EXPECT_NE(body.find("\"error\""), std::string::npos);
   }
+}
+
+// `vigil probe` says when and why the daemon would now hold its probes of the provider back, in
+// its table and in --json (probing_slowed_until / probing_slowed_because on every result).
+class ProbeCliQuotaTest : public ::testing::Test {
+ protected:
+  testing::ProcessResult Probe(const std::string& quota, bool json) {
+    const std::string cfg =
+        dir_.Write("q.yaml", "providers:\n  - name: lim\n    base_url: " + server_.url("") + "\n" +
+                                 quota + "    checks: [{ name: c, path: /c }]\n");
+    std::vector<std::string> argv = {testing::VigilBinary(), "probe", "-c", cfg, "lim"};
+    if (json) argv.push_back("--json");
+    return testing::RunProcess(argv, std::chrono::seconds(15));
+  }
+  static Poco::JSON::Object::Ptr OnlyResult(const std::string& out) {
+    Poco::JSON::Array::Ptr a = Poco::JSON::Parser().parse(out).extract<Poco::JSON::Array::Ptr>();
+    EXPECT_EQ(a->size(), 1u) << out;
+    return a->getObject(0);
+  }
+  // RFC 3339 UTC at fixed width compares as text: `at` lies within [lo, hi].
+  static void ExpectBetween(const std::string& at, core::WallTime lo, core::WallTime hi) {
+    EXPECT_GE(at, core::FormatRfc3339(lo));
+    EXPECT_LE(at, core::FormatRfc3339(hi));
+  }
+
+  std::atomic<int> mode_{0};  // 0 healthy, 1 rate limited, 2 budget headers
+  testing::TestHttpServer server_{
+      [this](const testing::RecordedRequest& r, Poco::Net::HTTPServerResponse& resp) {
+        if (r.uri == "/v1/usage")
+          return testing::Reply(resp, 200, R"({"remaining":150,"limit":1000})");
+        if (mode_ == 1) {
+          resp.set("Retry-After", "30");
+          return testing::Reply(resp, 429, R"({"error":"slow down"})");
+        }
+        if (mode_ == 2) {
+          resp.set("X-RateLimit-Limit", "1000");
+          resp.set("X-RateLimit-Remaining", "200");
+          resp.set("X-RateLimit-Reset", "3600");  // seconds from now
+        }
+        testing::Reply(resp, 200, "{}");
+      }};
+  testing::TempDir dir_;
+};
+
+TEST_F(ProbeCliQuotaTest, ARetryAfterIsReportedWithItsTimeAndReason) {
+  mode_ = 1;
+  const auto before = std::chrono::system_clock::now();
+  testing::ProcessResult r = Probe("", false);
+  const auto after = std::chrono::system_clock::now();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // a 429 is a quota warning, not a failure
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      r.out, m, std::regex(R"(\nprobing of lim would now wait until (\S+): (.*)\n)")))
+      << r.out;
+  ExpectBetween(m[1].str(), before + std::chrono::seconds(29), after + std::chrono::seconds(30));
+  EXPECT_EQ(m[2], "429 Too Many Requests, Retry-After 30s");
+
+  r = Probe("", true);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  Poco::JSON::Object::Ptr o = OnlyResult(r.out);
+  EXPECT_EQ(o->getValue<std::string>("outcome"), "warn");
+  EXPECT_EQ(o->getValue<std::string>("probing_slowed_because"),
+            "429 Too Many Requests, Retry-After 30s");
+  ExpectBetween(o->getValue<std::string>("probing_slowed_until"), after + std::chrono::seconds(29),
+                std::chrono::system_clock::now() + std::chrono::seconds(30));
+}
+
+TEST_F(ProbeCliQuotaTest, AProbeBudgetIsReportedWithItsAllowance) {
+  mode_ = 2;
+  testing::ProcessResult r = Probe("    quota: { probe_budget: 1% }\n", false);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("    quota requests: 200 of 1000 left, resets "), std::string::npos)
+      << r.out;
+  // 1% of 200: two probes before the reset in an hour, this one included; the next in half an hour.
+  const std::string reason =
+      "probe_budget 1%: 2 probe(s) allowed before the requests budget resets in 1h";
+  EXPECT_NE(r.out.find(": " + reason + "\n"), std::string::npos) << r.out;
+
+  const auto before = std::chrono::system_clock::now();
+  r = Probe("    quota: { probe_budget: 1% }\n", true);
+  Poco::JSON::Object::Ptr o = OnlyResult(r.out);
+  EXPECT_EQ(o->getValue<std::string>("probing_slowed_because"), reason);
+  ExpectBetween(o->getValue<std::string>("probing_slowed_until"),
+                before + std::chrono::minutes(30) - std::chrono::seconds(1),
+                std::chrono::system_clock::now() + std::chrono::minutes(30));
+}
+
+TEST_F(ProbeCliQuotaTest, NothingIsSaidWhenProbingWouldNotWait) {
+  mode_ = 0;
+  const std::string quota =
+      "    quota: { endpoint: { path: /v1/usage, remaining: /remaining, limit: /limit } }\n";
+  testing::ProcessResult r = Probe(quota, false);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.find("would now wait"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("lim/quota  PASS  200  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    quota requests: 150 of 1000 left (endpoint)\n"), std::string::npos)
+      << r.out;
+
+  r = Probe(quota, true);
+  Poco::JSON::Array::Ptr a = Poco::JSON::Parser().parse(r.out).extract<Poco::JSON::Array::Ptr>();
+  ASSERT_EQ(a->size(), 2u) << r.out;  // the check and the usage endpoint's `quota` check
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    Poco::JSON::Object::Ptr o = a->getObject(static_cast<unsigned>(i));
+    EXPECT_TRUE(o->has("probing_slowed_until") && o->isNull("probing_slowed_until")) << r.out;
+    EXPECT_TRUE(o->has("probing_slowed_because") && o->isNull("probing_slowed_because")) << r.out;
+  }
+  EXPECT_EQ(a->getObject(1)->getValue<std::string>("check"), "quota");
+  EXPECT_EQ(a->getObject(1)->getArray("quota")->getObject(0)->getValue<double>("ratio"), 0.15);
 }
 
 }  // namespace
