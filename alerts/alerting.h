@@ -56,14 +56,21 @@ struct Silence {
   bool Matches(const config::ProviderConfig& p) const;
 };
 
+// kRerouted is only read back from databases written before re-routing kept an event in its
+// notifier's lane (it then moved to the fallback's); nothing writes it any more.
 enum class DeliveryStatus { kPending, kDelivered, kDead, kRerouted, kSuppressed };
 const char* DeliveryStatusName(DeliveryStatus s);
 bool ParseDeliveryStatus(std::string_view text, DeliveryStatus& out);
 
-// An outbox entry waiting for delivery.
+// An outbox entry waiting for delivery. An entry stays in its notifier's lane (so its
+// provider's events keep their order) even when its notifier's `fallback` receives it: `via`
+// names the notifier whose receiver gets it, "" for the notifier's own. It is set when the entry
+// is re-routed, and inherited from the lane's last delivered event while that was a page sent
+// through the fallback (so the resolve follows the page to the receiver that got it).
 struct PendingDelivery {
   int64_t id = 0;
   std::string notifier;
+  std::string via;
   AlertEvent event;
   int attempts = 0;
   core::WallTime created;
@@ -77,13 +84,14 @@ const char* AttemptOutcomeName(AttemptOutcome o);
 
 struct DeliveryAttempt {
   int64_t outbox_id = 0;
+  std::string via;           // the notifier whose receiver was tried; "" for the entry's own
   core::WallTime at;
   AttemptOutcome outcome = AttemptOutcome::kRetry;
   int status_code = 0;       // 0: no HTTP response
   std::string error;         // one line; empty on success
   double duration_ms = 0;
   std::optional<core::WallTime> next_retry;  // kRetry
-  std::string reroute_to;                    // kRerouted: the fallback notifier, which gets the event
+  std::string reroute_to;                    // kRerouted: the fallback notifier, whose receiver gets the event
   bool counted = true;       // false: no request was made (expired before it, a gone notifier)
 };
 
@@ -92,6 +100,7 @@ struct DeliveryRecord {
   int64_t id = 0;
   std::string event_id;
   std::string notifier;
+  std::string via;     // delivered (or being delivered) through this notifier's receiver; "" for its own
   std::string provider;
   EventType type = EventType::kDown;
   DeliveryStatus status = DeliveryStatus::kPending;

@@ -10,12 +10,32 @@ bool Contains(const std::vector<std::string>& list, const std::string& v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
-bool NetworkOnly(const ProviderStatus& s) {
-  if (s.state != HealthState::kDown || s.reasons.empty()) return false;
-  for (const auto& r : s.reasons) {
-    if (r.kind != probes::FindingKind::kNetwork && r.kind != probes::FindingKind::kTimeout) return false;
+// Did every check of `s` fail its last probe with network or timeout errors only? Judged on the
+// latest results, not the state: results fail long before failure_threshold takes a provider
+// down, so the guard is up before the first provider could be paged.
+bool Unreachable(const ProviderStatus& s) {
+  bool any = false;
+  for (const auto& c : s.checks) {
+    if (!c.last) continue;
+    if (c.last->outcome != probes::Outcome::kFail) return false;
+    for (const auto& f : c.last->findings) {
+      const bool transport = f.kind == probes::FindingKind::kNetwork || f.kind == probes::FindingKind::kTimeout;
+      if (f.severity == probes::Severity::kCritical && !transport) return false;
+    }
+    any = true;
   }
-  return true;
+  return any;
+}
+
+bool HasResult(const ProviderStatus& s) {
+  return std::any_of(s.checks.begin(), s.checks.end(), [](const CheckStatus& c) { return c.last != nullptr; });
+}
+
+// Has `s` failed (or for degraded, warned) in a probe that started at or after `t`?
+bool FailedSince(const ProviderStatus& s, core::WallTime t) {
+  return std::any_of(s.checks.begin(), s.checks.end(), [&](const CheckStatus& c) {
+    return c.last && c.last->time >= t && c.last->outcome != probes::Outcome::kPass;
+  });
 }
 
 // The first `depends_on` provider that is down, or "".
@@ -71,9 +91,10 @@ std::vector<AlertMark> AlertEngine::OpenAlerts() const {
 
 std::string AlertEngine::OfflineReason(const std::vector<ProviderStatus>& providers, const QuietInputs& quiet) const {
   if (quiet.connectivity_down) return "every connectivity target is unreachable: the network problem is ours";
-  const std::size_t failing = static_cast<std::size_t>(std::count_if(providers.begin(), providers.end(), NetworkOnly));
-  if (providers.size() >= kMinProvidersForHeuristic && failing * 2 > providers.size()) {
-    return std::to_string(failing) + " of " + std::to_string(providers.size()) +
+  const auto probed = static_cast<std::size_t>(std::count_if(providers.begin(), providers.end(), HasResult));
+  const auto failing = static_cast<std::size_t>(std::count_if(providers.begin(), providers.end(), Unreachable));
+  if (probed >= kMinProvidersForHeuristic && failing * 2 > probed) {
+    return std::to_string(failing) + " of " + std::to_string(probed) +
            " providers fail with network errors at once: the network problem is most likely ours";
   }
   return "";
@@ -119,67 +140,72 @@ AlertEvent AlertEngine::MakeEvent(EventType type, const config::ProviderConfig& 
 AlertWrites AlertEngine::Process(const std::vector<ProviderTransition>& transitions,
                                  const std::vector<ProviderStatus>& providers, const QuietInputs& quiet,
                                  core::WallTime now) {
-  offline_reason_ = OfflineReason(providers, quiet);
-  std::map<std::string, const ProviderTransition*> first;  // the batch's first transition per provider
-  for (const auto& t : transitions) first.emplace(t.provider, &t);
-  std::map<std::string, const ProviderStatus*> by_name;
-  for (const auto& s : providers) by_name.emplace(s.name, &s);
+  const std::string offline = OfflineReason(providers, quiet);
+  if (offline.empty() && !offline_reason_.empty()) online_since_ = now;
+  offline_reason_ = offline;
+  StepInputs in{{}, {}, quiet, now};
+  for (const auto& t : transitions) in.first.emplace(t.provider, &t);
+  for (const auto& s : providers) in.by_name.emplace(s.name, &s);
 
   AlertWrites out;
   std::set<Key> changed;
   for (const auto& n : config_->notifiers) {
     for (const auto& p : config_->providers) {
-      const auto sit = by_name.find(p.name);
-      if (sit == by_name.end()) continue;
-      const Key key{n.name, p.name};
-      auto mit = marks_.find(key);
-      const bool matches = n.Matches(p);
-      if (!matches && (mit == marks_.end() || !mit->second.open())) continue;
-      if (mit == marks_.end()) mit = marks_.emplace(key, AlertMark{n.name, p.name, HealthState::kUnknown, {}, {}}).first;
-      AlertMark& mark = mit->second;
-      const ProviderStatus& s = *sit->second;
-      const auto tit = first.find(p.name);
-      const ProviderTransition* t = tit == first.end() ? nullptr : tit->second;
-      const auto emit = [&](EventType type, HealthState previous, const std::string& impacted_by) {
-        AlertEvent e = MakeEvent(type, p, s, previous, impacted_by, now);
-        mark.last_sent = now;
-        mark.event = e;
-        out.outbox.push_back({n.name, std::move(e), ""});
-        changed.insert(key);
-      };
-
-      if (mark.open() && s.state == HealthState::kUp) {  // the resolve: never held back
-        emit(EventType::kUp, t ? t->from : mark.notified, "");
-        mark.notified = HealthState::kUnknown;
-        continue;
-      }
-      if (!matches) continue;
-      const bool wanted = (s.state == HealthState::kDown && n.on_down) || (s.state == HealthState::kDegraded && n.on_degraded);
-      if (!wanted) continue;
-      const std::string impacted_by = ImpactedBy(p, by_name);
-      const std::string quiet_reason = QuietReason(*config_, p, n, impacted_by, offline_reason_, quiet.silences, now);
-      if (mark.notified == s.state) {
-        if (n.repeat && now - mark.last_sent >= *n.repeat && quiet_reason.empty()) {
-          emit(EventType::kReminder, s.state, impacted_by);
-        }
-        continue;
-      }
-      if (!quiet_reason.empty()) {
-        if (t) {  // record the page that was not sent, once per transition
-          out.outbox.push_back({n.name,
-                                MakeEvent(s.state == HealthState::kDown ? EventType::kDown : EventType::kDegraded, p, s,
-                                          t->from, impacted_by, now),
-                                quiet_reason});
-        }
-        continue;
-      }
-      const HealthState previous = t ? t->from : (mark.open() ? mark.notified : HealthState::kUp);
-      emit(s.state == HealthState::kDown ? EventType::kDown : EventType::kDegraded, previous, impacted_by);
-      mark.notified = s.state;
+      if (in.by_name.count(p.name) && Reconcile(n, p, in, out)) changed.insert({n.name, p.name});
     }
   }
   for (const Key& k : changed) out.marks.push_back(marks_.at(k));
   return out;
+}
+
+bool AlertEngine::Reconcile(const config::NotifierConfig& n, const config::ProviderConfig& p, const StepInputs& in,
+                            AlertWrites& out) {
+  const Key key{n.name, p.name};
+  auto mit = marks_.find(key);
+  const bool matches = n.Matches(p);
+  if (!matches && (mit == marks_.end() || !mit->second.open())) return false;
+  if (mit == marks_.end()) mit = marks_.emplace(key, AlertMark{n.name, p.name, HealthState::kUnknown, {}, {}}).first;
+  AlertMark& mark = mit->second;
+  const ProviderStatus& s = *in.by_name.at(p.name);
+  const auto tit = in.first.find(p.name);
+  const ProviderTransition* t = tit == in.first.end() ? nullptr : tit->second;
+  const auto emit = [&](EventType type, HealthState previous, const std::string& impacted_by) {
+    AlertEvent e = MakeEvent(type, p, s, previous, impacted_by, in.now);
+    mark.last_sent = in.now;
+    mark.event = e;
+    out.outbox.push_back({n.name, std::move(e), ""});
+    return true;
+  };
+
+  if (mark.open() && s.state == HealthState::kUp) {  // the resolve: never held back
+    const HealthState previous = t ? t->from : mark.notified;
+    mark.notified = HealthState::kUnknown;
+    return emit(EventType::kUp, previous, "");
+  }
+  if (!matches) return false;
+  const bool failing = s.state == HealthState::kDown || s.state == HealthState::kDegraded;
+  // `on` chooses which states open an alert; an open alert hears of every change of it.
+  const bool wanted = (s.state == HealthState::kDown && n.on_down) ||
+                      (s.state == HealthState::kDegraded && n.on_degraded) || (failing && mark.open());
+  if (!wanted) return false;
+  const std::string impacted_by = ImpactedBy(p, in.by_name);
+  const std::string quiet_reason = QuietReason(*config_, p, n, impacted_by, offline_reason_, in.quiet.silences, in.now);
+  // Back online, a provider still marked down may only be waiting for success_threshold
+  // passes: it is paged once a probe made since then fails, not on the state alone.
+  if (quiet_reason.empty() && online_since_ && !mark.open() && !FailedSince(s, *online_since_)) return false;
+  const EventType page = s.state == HealthState::kDown ? EventType::kDown : EventType::kDegraded;
+  if (mark.notified == s.state) {
+    const bool remind = n.repeat && in.now - mark.last_sent >= *n.repeat && quiet_reason.empty();
+    return remind && emit(EventType::kReminder, s.state, impacted_by);
+  }
+  if (!quiet_reason.empty()) {
+    // Record the page that was not sent, once per transition.
+    if (t) out.outbox.push_back({n.name, MakeEvent(page, p, s, t->from, impacted_by, in.now), quiet_reason});
+    return false;
+  }
+  const HealthState previous = t ? t->from : (mark.open() ? mark.notified : HealthState::kUp);
+  mark.notified = s.state;
+  return emit(page, previous, impacted_by);
 }
 
 }  // namespace vigil::alerts

@@ -11,7 +11,12 @@
 //     recorded as suppressed, with the reason, and not sent. When the quiet ends and the
 //     provider is still failing, the page goes out then.
 // The monitor is offline when the connectivity targets fail, or when most providers (at least
-// 3, more than half) are down with only network and timeout reasons at once.
+// 3 probed, more than half of them) failed their last probes with only network and timeout
+// errors. Once it is online again, a provider that went down meanwhile is paged only after a
+// probe made since then fails too (a recovering provider still needs success_threshold passes
+// before it is up, and must not be paged for the monitor's own outage).
+// An open alert hears of every change of its provider's state (down -> degraded as well),
+// whatever `on` says: `on` only chooses which states open one.
 // Deterministic: time comes in as an argument, ids from NewEventId. Not thread-safe: owned by
 // the pipeline thread.
 #pragma once
@@ -60,6 +65,15 @@ class AlertEngine {
 
  private:
   using Key = std::pair<std::string, std::string>;  // (notifier, provider)
+  struct StepInputs {
+    std::map<std::string, const ProviderTransition*> first;  // the batch's first transition per provider
+    std::map<std::string, const ProviderStatus*> by_name;
+    const QuietInputs& quiet;
+    core::WallTime now;
+  };
+  // Decides what `n` hears about `p` in this step; true when its mark changed.
+  bool Reconcile(const config::NotifierConfig& n, const config::ProviderConfig& p, const StepInputs& in,
+                 AlertWrites& out);
   AlertEvent MakeEvent(EventType type, const config::ProviderConfig& p, const ProviderStatus& s,
                        HealthState previous, const std::string& impacted_by, core::WallTime now) const;
   std::string OfflineReason(const std::vector<ProviderStatus>& providers, const QuietInputs& quiet) const;
@@ -67,6 +81,7 @@ class AlertEngine {
   std::shared_ptr<const config::Config> config_;
   std::map<Key, AlertMark> marks_;
   std::string offline_reason_;
+  std::optional<core::WallTime> online_since_;  // when the monitor last came back online
 };
 
 }  // namespace vigil::alerts

@@ -48,6 +48,7 @@ struct AmAlertKind {
 constexpr AmAlertKind kAmDown{"VigilProviderDown", "critical"};
 constexpr AmAlertKind kAmDegraded{"VigilProviderDegraded", "warning"};
 constexpr AmAlertKind kAmTest{"VigilTestAlert", "info"};
+constexpr std::chrono::minutes kTestAlertLife{2};
 
 const AmAlertKind* AmKindOf(HealthState s) {
   if (s == HealthState::kDown) return &kAmDown;
@@ -166,9 +167,12 @@ std::string AlertmanagerBody(const AlertEvent& event, std::optional<core::WallTi
                              const std::string& generator_url) {
   const core::WallTime starts = event.since == core::WallTime{} ? event.timestamp : event.since;
   Array::Ptr alerts = new Array;
-  const AmAlertKind* firing = event.type == EventType::kTest ? &kAmTest : AmKindOf(event.state);
+  if (event.type == EventType::kTest) {  // shows in Alertmanager for a while, then resolves on its own
+    alerts->add(AmAlert(event, kAmTest, starts, ends_at.value_or(event.timestamp + kTestAlertLife), generator_url));
+    return probes::ToJsonText(alerts);
+  }
+  const AmAlertKind* firing = AmKindOf(event.state);
   if (firing != nullptr) alerts->add(AmAlert(event, *firing, starts, ends_at, generator_url));
-  if (event.type == EventType::kTest) return probes::ToJsonText(alerts);
 
   const AmAlertKind* previous = AmKindOf(event.previous_state);
   if (firing != nullptr) {

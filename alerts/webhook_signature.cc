@@ -1,8 +1,5 @@
 #include "alerts/webhook_signature.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
-#include <Poco/Exception.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -12,6 +9,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "daemon/core/base64.h"
 #include "daemon/core/text.h"
 
 namespace vigil::alerts {
@@ -19,44 +17,6 @@ namespace {
 
 constexpr std::string_view kSecretPrefix = "whsec_";
 constexpr std::string_view kVersion = "v1,";
-
-bool IsBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/';
-}
-
-// Strict standard base64 (RFC 4648 §4; padding optional); nullopt when `text` is not that.
-// Poco's decoder alone is lax (it skips whitespace and ignores a stray trailing character).
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  std::size_t pads = 0;
-  while (!text.empty() && text.back() == '=' && pads < 2) {
-    text.remove_suffix(1);
-    ++pads;
-  }
-  for (char c : text) {
-    if (!IsBase64Char(c)) return std::nullopt;
-  }
-  if (text.size() % 4 == 1 || (pads > 0 && (text.size() + pads) % 4 != 0)) return std::nullopt;
-  std::istringstream in{std::string(text)};
-  Poco::Base64Decoder decoder(in, Poco::BASE64_NO_PADDING);
-  std::string out;
-  try {
-    for (char c; decoder.get(c);) out += c;
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
-  if (decoder.bad()) return std::nullopt;
-  return out;
-}
-
-std::string EncodeBase64(std::string_view bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);  // one line: Poco wraps at 72 by default
-  encoder.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  encoder.close();
-  return out.str();
-}
 
 // The raw 32-byte HMAC-SHA256 of "<id>.<timestamp>.<body>".
 std::string Mac(const std::string& key, const std::string& id, std::string_view timestamp,
@@ -77,18 +37,9 @@ bool ParseInt64(std::string_view text, int64_t& out) {
 
 }  // namespace
 
-core::Status ValidateWebhookSecret(const std::string& secret) {
-  if (secret.empty()) return core::Status::Error("empty webhook secret");
-  if (secret.rfind(kSecretPrefix, 0) != 0) return core::Status::Ok();
-  const auto key = DecodeBase64(std::string_view(secret).substr(kSecretPrefix.size()));
-  if (!key) return core::Status::Error("the part after \"whsec_\" is not valid base64");
-  if (key->empty()) return core::Status::Error("no key after \"whsec_\"");
-  return core::Status::Ok();
-}
-
 std::string WebhookKey(const std::string& secret) {
   if (secret.rfind(kSecretPrefix, 0) == 0) {
-    auto key = DecodeBase64(std::string_view(secret).substr(kSecretPrefix.size()));
+    auto key = core::DecodeBase64(std::string_view(secret).substr(kSecretPrefix.size()));
     if (key && !key->empty()) return *key;
   }
   return secret;
@@ -97,7 +48,7 @@ std::string WebhookKey(const std::string& secret) {
 std::string SignStandardWebhook(const std::string& secret, const std::string& id,
                                 int64_t timestamp_s, const std::string& body) {
   return std::string(kVersion) +
-         EncodeBase64(Mac(WebhookKey(secret), id, std::to_string(timestamp_s), body));
+         core::EncodeBase64(Mac(WebhookKey(secret), id, std::to_string(timestamp_s), body));
 }
 
 HttpHeaders SignedHeaders(const std::string& secret, const std::string& id, int64_t timestamp_s,
@@ -122,7 +73,7 @@ core::Status VerifyStandardWebhook(const std::string& secret, const std::string&
   const std::string expected = Mac(WebhookKey(secret), id, std::to_string(ts), body);
   for (const std::string& candidate : core::Split(signature_header, ' ')) {
     if (candidate.rfind(kVersion, 0) != 0) continue;
-    const auto mac = DecodeBase64(std::string_view(candidate).substr(kVersion.size()));
+    const auto mac = core::DecodeBase64(std::string_view(candidate).substr(kVersion.size()));
     if (mac && mac->size() == expected.size() &&
         CRYPTO_memcmp(mac->data(), expected.data(), expected.size()) == 0) {
       return core::Status::Ok();

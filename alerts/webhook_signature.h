@@ -20,12 +20,8 @@ namespace vigil::alerts {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
-// For config load: an empty secret, or a whsec_ secret whose rest is not valid base64 or
-// decodes to nothing, is an error (message ready to follow "secret: "). Never echoes the secret.
-core::Status ValidateWebhookSecret(const std::string& secret);
-
-// The HMAC key a secret stands for (see above). A whsec_ secret that fails
-// ValidateWebhookSecret() is used as its raw bytes, like an unprefixed one.
+// The HMAC key a secret stands for (see above). A whsec_ secret that is not valid base64 (which
+// config::ValidateWebhookSecret rejects at load) is used as its raw bytes, like an unprefixed one.
 std::string WebhookKey(const std::string& secret);
 
 // "v1,<base64 signature>" for one attempt.

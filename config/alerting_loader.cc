@@ -3,10 +3,29 @@
 #include <set>
 
 #include "config/check_loader.h"
+#include "daemon/core/base64.h"
+#include "daemon/core/duration.h"
 #include "daemon/core/text.h"
 
 namespace vigil::config {
 namespace {
+
+constexpr std::string_view kWebhookSecretPrefix = "whsec_";
+
+// A duration within [lo, hi]; outside it, an error naming the bounds and nullopt.
+std::optional<Millis> BoundedDuration(YamlReader& r, const YAML::Node& n, const std::string& key, Millis lo, Millis hi) {
+  const std::optional<Millis> d = r.Duration(n, key);
+  if (!d) return std::nullopt;
+  if (*d < lo || *d > hi) {
+    r.Fail(n, key, "must be between " + core::FormatDuration(lo) + " and " + core::FormatDuration(hi));
+    return std::nullopt;
+  }
+  return d;
+}
+
+constexpr Millis kSecond{1000};
+constexpr Millis kMinute{60'000};
+constexpr Millis kHour{3'600'000};
 
 void ReadOn(YamlReader& r, const YAML::Node& n, const std::string& key, NotifierConfig& out) {
   out.on_down = out.on_degraded = out.on_up = false;
@@ -58,16 +77,27 @@ std::optional<NotifierConfig> ReadNotifier(YamlReader& r, const YAML::Node& n, c
   }
   if (n["on"]) ReadOn(r, n["on"], ChildKey(key, "on"), c);
   if (n["match"]) ReadMatch(r, n["match"], ChildKey(key, "match"), c);
-  if (n["repeat"]) c.repeat = r.Duration(n["repeat"], ChildKey(key, "repeat"));
+  if (n["repeat"]) c.repeat = BoundedDuration(r, n["repeat"], ChildKey(key, "repeat"), kSecond, 30 * 24 * kHour);
   if (n["fallback"]) {
     const std::string fk = ChildKey(key, "fallback");
     if (r.ExpectMap(n["fallback"], fk, {"notifier", "after"})) {
       if (!n["fallback"]["notifier"]) r.Fail(n["fallback"], fk, "missing 'notifier'");
       else c.fallback = r.Name(n["fallback"]["notifier"], ChildKey(fk, "notifier"));
-      if (n["fallback"]["after"]) c.fallback_after = r.Duration(n["fallback"]["after"], ChildKey(fk, "after")).value_or(c.fallback_after);
+      if (n["fallback"]["after"]) {
+        c.fallback_after = BoundedDuration(r, n["fallback"]["after"], ChildKey(fk, "after"), Millis{0}, 24 * kHour)
+                               .value_or(c.fallback_after);
+      }
     }
   }
-  if (n["secret"]) c.secret = r.Secret(n["secret"], ChildKey(key, "secret")).value_or("");
+  if (n["secret"]) {
+    const std::string sk = ChildKey(key, "secret");
+    c.secret = r.Secret(n["secret"], sk).value_or("");
+    if (c.type != NotifierConfig::Type::kWebhook) {
+      r.Fail(n["secret"], sk, "only webhook notifiers sign their requests");
+    } else if (const core::Status st = ValidateWebhookSecret(c.secret); !st.ok()) {
+      r.Fail(n["secret"], sk, st.message());
+    }
+  }
   if (n["headers"]) {
     const std::string hk = ChildKey(key, "headers");
     if (!n["headers"].IsMap()) {
@@ -79,13 +109,19 @@ std::optional<NotifierConfig> ReadNotifier(YamlReader& r, const YAML::Node& n, c
       }
     }
   }
-  if (n["timeout"]) c.timeout = r.Duration(n["timeout"], ChildKey(key, "timeout")).value_or(c.timeout);
+  if (n["timeout"]) c.timeout = BoundedDuration(r, n["timeout"], ChildKey(key, "timeout"), Millis{100}, 5 * kMinute).value_or(c.timeout);
   if (n["include_impacted"]) c.include_impacted = r.Bool(n["include_impacted"], ChildKey(key, "include_impacted")).value_or(false);
   if (n["retry"]) {
     const std::string rk = ChildKey(key, "retry");
     if (r.ExpectMap(n["retry"], rk, {"max_backoff", "give_up_after"})) {
-      if (n["retry"]["max_backoff"]) c.max_backoff = r.Duration(n["retry"]["max_backoff"], ChildKey(rk, "max_backoff")).value_or(c.max_backoff);
-      if (n["retry"]["give_up_after"]) c.give_up_after = r.Duration(n["retry"]["give_up_after"], ChildKey(rk, "give_up_after")).value_or(c.give_up_after);
+      const YAML::Node retry = n["retry"];
+      if (retry["max_backoff"]) {
+        c.max_backoff = BoundedDuration(r, retry["max_backoff"], ChildKey(rk, "max_backoff"), kSecond, kHour).value_or(c.max_backoff);
+      }
+      if (retry["give_up_after"]) {
+        c.give_up_after = BoundedDuration(r, retry["give_up_after"], ChildKey(rk, "give_up_after"), kMinute, 7 * 24 * kHour)
+                              .value_or(c.give_up_after);
+      }
     }
   }
   return c;
@@ -123,6 +159,15 @@ std::optional<MaintenanceConfig> ReadWindow(YamlReader& r, const YAML::Node& n, 
 
 }  // namespace
 
+core::Status ValidateWebhookSecret(const std::string& secret) {
+  if (secret.empty()) return core::Status::Error("empty webhook secret");
+  if (secret.rfind(kWebhookSecretPrefix, 0) != 0) return core::Status::Ok();
+  const auto key = core::DecodeBase64(std::string_view(secret).substr(kWebhookSecretPrefix.size()));
+  if (!key) return core::Status::Error("the part after \"whsec_\" is not valid base64");
+  if (key->empty()) return core::Status::Error("no key after \"whsec_\"");
+  return core::Status::Ok();
+}
+
 void ReadNotifiers(YamlReader& r, const YAML::Node& n, Config& c) {
   if (!r.ExpectList(n, "notifiers")) return;
   std::set<std::string> names;
@@ -151,8 +196,8 @@ void ReadConnectivity(YamlReader& r, const YAML::Node& n, Config& c) {
   for (const auto& u : cc.urls) {
     if (const std::string err = ValidateHttpUrl(u); !err.empty()) r.Fail(n["urls"], "connectivity.urls", err);
   }
-  if (n["interval"]) cc.interval = r.Duration(n["interval"], "connectivity.interval").value_or(cc.interval);
-  if (n["timeout"]) cc.timeout = r.Duration(n["timeout"], "connectivity.timeout").value_or(cc.timeout);
+  if (n["interval"]) cc.interval = BoundedDuration(r, n["interval"], "connectivity.interval", kSecond, kHour).value_or(cc.interval);
+  if (n["timeout"]) cc.timeout = BoundedDuration(r, n["timeout"], "connectivity.timeout", Millis{100}, kMinute).value_or(cc.timeout);
   if (cc.timeout > cc.interval) r.Fail(n["timeout"] ? n["timeout"] : n, "connectivity.timeout", "exceeds the interval");
   c.connectivity = std::move(cc);
 }

@@ -3,8 +3,14 @@
 
 #include "config/config.h"
 #include "config/yaml_reader.h"
+#include "daemon/core/status.h"
 
 namespace vigil::config {
+
+// A webhook `secret` (Standard Webhooks): an empty one, or a whsec_ one whose rest is not valid
+// base64 or decodes to nothing, is an error (message ready to follow "secret: "). Never echoes
+// the secret.
+core::Status ValidateWebhookSecret(const std::string& secret);
 
 void ReadNotifiers(YamlReader& r, const YAML::Node& node, Config& c);
 void ReadMaintenance(YamlReader& r, const YAML::Node& node, Config& c);

@@ -1,6 +1,5 @@
 #include "config/auth_loader.h"
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeParser.h>
 #include <Poco/URI.h>
@@ -9,6 +8,7 @@
 #include <sstream>
 
 #include "config/check_loader.h"
+#include "daemon/core/base64.h"
 #include "daemon/core/text.h"
 
 namespace vigil::config {
@@ -34,15 +34,6 @@ const char* OwnKey(Type t) {
     case Type::kNone: return "";
   }
   return "";
-}
-
-std::string Base64(const std::string& s) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out);
-  enc.rdbuf()->setLineLength(0);
-  enc << s;
-  enc.close();
-  return out.str();
 }
 
 std::string UrlEncoded(const std::string& s) {
@@ -89,7 +80,7 @@ void ReadBasic(YamlReader& r, const YAML::Node& n, const std::string& key, AuthC
     out.username = *v;
   }
   if (auto v = r.Secret(n["password"], ChildKey(key, "password"))) out.password = *v;
-  r.AddDerivedSecret(Base64(out.username + ":" + out.password));
+  r.AddDerivedSecret(core::EncodeBase64(out.username + ":" + out.password));
 }
 
 void ReadOAuth2(YamlReader& r, const YAML::Node& n, const std::string& key, AuthConfig& out) {
@@ -127,7 +118,7 @@ void ReadOAuth2(YamlReader& r, const YAML::Node& n, const std::string& key, Auth
     }
   }
   r.AddDerivedSecret(UrlEncoded(o.client_secret));
-  r.AddDerivedSecret(Base64(UrlEncoded(o.client_id) + ":" + UrlEncoded(o.client_secret)));
+  r.AddDerivedSecret(core::EncodeBase64(UrlEncoded(o.client_id) + ":" + UrlEncoded(o.client_secret)));
 }
 
 }  // namespace

@@ -10,14 +10,12 @@ namespace vigil::daemon {
 namespace {
 
 constexpr auto kIdleWait = std::chrono::seconds(30);
-constexpr auto kStoreErrorWait = std::chrono::seconds(1);
-constexpr auto kMaxRetryAfter = std::chrono::hours(1);
 
 }  // namespace
 
 AlertDispatcher::AlertDispatcher(storage::AlertStore& store, probes::HttpClient& client, const core::Clock& clock,
                                  AlertObserver* observer)
-    : store_(store), client_(client), clock_(clock), observer_(observer) {}
+    : client_(client), clock_(clock), observer_(observer), delivery_(store, client, clock, observer, [this] { return Jitter(); }) {}
 
 AlertDispatcher::~AlertDispatcher() { Stop(); }
 
@@ -26,13 +24,14 @@ std::shared_ptr<const config::Config> AlertDispatcher::config() const {
   return config_;
 }
 
-std::string AlertDispatcher::Redact(const std::string& text) const {
-  std::shared_ptr<const core::SecretRegistry> secrets;
-  {
-    std::lock_guard lock(mu_);
-    secrets = secrets_;
-  }
-  return secrets ? secrets->redactor()->Redact(text) : text;
+std::shared_ptr<const core::Redactor> AlertDispatcher::redactor() const {
+  std::lock_guard lock(mu_);
+  return secrets_ ? secrets_->redactor() : std::make_shared<const core::Redactor>();
+}
+
+double AlertDispatcher::Jitter() {
+  std::lock_guard lock(mu_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
 }
 
 void AlertDispatcher::Configure(std::shared_ptr<const config::Config> config,
@@ -63,7 +62,7 @@ void AlertDispatcher::Configure(std::shared_ptr<const config::Config> config,
   }
   cv_.notify_all();
   for (auto& lane : retired) lane->thread.join();
-  DeadLetterOrphans(*config);
+  delivery_.DeadLetterOrphans(*config);
 }
 
 void AlertDispatcher::Wake() {
@@ -146,91 +145,7 @@ void AlertDispatcher::Run(Lane* lane) {
 
 bool AlertDispatcher::Pass(const std::string& lane, core::WallTime& next_due) {
   const auto cfg = config();
-  const config::NotifierConfig* n = cfg ? cfg->FindNotifier(lane) : nullptr;
-  if (!n) return false;
-  core::Result<std::vector<alerts::PendingDelivery>> heads = store_.PendingHeads(lane);
-  if (!heads.ok()) {
-    core::Log::Error("alerts", "cannot read the outbox", {{"notifier", lane}, {"error", heads.message()}});
-    next_due = clock_.Now() + kStoreErrorWait;
-    return false;
-  }
-  bool attempted = false;
-  const core::WallTime now = clock_.Now();
-  for (const auto& d : *heads) {
-    if (d.next_attempt <= now) {
-      Attempt(*n, d);
-      attempted = true;
-    } else {
-      next_due = std::min(next_due, d.next_attempt);
-    }
-  }
-  return attempted;
-}
-
-void AlertDispatcher::Attempt(const config::NotifierConfig& n, const alerts::PendingDelivery& d) {
-  const core::WallTime now = clock_.Now();
-  alerts::DeliveryAttempt a;
-  a.outbox_id = d.id;
-  a.at = now;
-  const auto fail = [&](bool permanent) {
-    const core::WallTime first = d.first_attempt.value_or(now);
-    const bool keeps_failing = now - first >= n.fallback_after;
-    if (n.fallback && (permanent || keeps_failing)) {
-      a.outcome = alerts::AttemptOutcome::kRerouted;
-      a.reroute_to = *n.fallback;
-    } else if (permanent) {
-      a.outcome = alerts::AttemptOutcome::kDead;
-    } else {
-      a.outcome = alerts::AttemptOutcome::kRetry;
-    }
-  };
-  std::optional<core::WallTime> retry_after;
-  if (now - d.created >= n.give_up_after) {
-    a.counted = false;
-    a.error = "not delivered within " + core::FormatDuration(n.give_up_after) + "; giving up";
-    fail(true);
-  } else {
-    const probes::HttpRequest req = alerts::BuildRequest(n, d.event, now);
-    const auto t0 = clock_.Steady();
-    const probes::HttpResponse resp = client_.Execute(req);
-    a.duration_ms = std::chrono::duration<double, std::milli>(clock_.Steady() - t0).count();
-    const alerts::Verdict v = alerts::Classify(n, resp, now);
-    a.status_code = resp.error == probes::TransportError::kNone ? resp.status : 0;
-    a.error = Redact(v.error);
-    retry_after = v.retry_after;
-    if (v.kind == alerts::Verdict::Kind::kDelivered) a.outcome = alerts::AttemptOutcome::kDelivered;
-    else fail(v.kind == alerts::Verdict::Kind::kPermanent);
-  }
-  if (a.outcome == alerts::AttemptOutcome::kRetry) {
-    double unit = 0;
-    {
-      std::lock_guard lock(mu_);
-      unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-    }
-    core::WallTime next = now + alerts::Backoff(d.attempts + 1, n.max_backoff, unit);
-    if (retry_after && *retry_after > next) next = std::min(*retry_after, now + kMaxRetryAfter);
-    a.next_retry = next;
-  }
-  if (const core::Status s = store_.RecordAttempt(a); !s.ok()) {
-    core::Log::Error("alerts", "cannot record a delivery attempt; it will be retried", {{"error", s.message()}});
-    std::this_thread::sleep_for(kStoreErrorWait);  // the store is failing: do not spin on it
-    return;
-  }
-  if (observer_ && (a.counted || a.outcome != alerts::AttemptOutcome::kRetry)) {
-    observer_->OnAlertOutcome(n.name, alerts::AttemptOutcomeName(a.outcome));
-  }
-  const std::initializer_list<core::LogField> fields = {
-      {"notifier", n.name}, {"provider", d.event.provider}, {"event", alerts::EventTypeName(d.event.type)},
-      {"id", d.event.id},   {"attempt", std::to_string(d.attempts + 1)}, {"error", a.error}};
-  switch (a.outcome) {
-    case alerts::AttemptOutcome::kDelivered: core::Log::Info("alerts", "delivered", fields); break;
-    case alerts::AttemptOutcome::kRetry: core::Log::Warn("alerts", "delivery failed; will retry", fields); break;
-    case alerts::AttemptOutcome::kDead: core::Log::Error("alerts", "delivery failed for good; dead-lettered", fields); break;
-    case alerts::AttemptOutcome::kRerouted:
-      core::Log::Warn("alerts", "delivery keeps failing; re-routed to " + a.reroute_to, fields);
-      Wake();
-      break;
-  }
+  return cfg && delivery_.DeliverDue(*cfg, *redactor(), lane, next_due);
 }
 
 void AlertDispatcher::Repost(const config::NotifierConfig& n) {
@@ -243,41 +158,12 @@ void AlertDispatcher::Repost(const config::NotifierConfig& n) {
   }
   for (const auto& m : open) {
     const std::string error = SendOnce(n, m.event, client_, clock_.Now());
+    if (observer_) observer_->OnAlertOutcome(n.name, error.empty() ? "reposted" : "repost_failed");
     if (!error.empty()) {
-      core::Log::Debug("alerts", "re-posting a firing alert failed", {{"notifier", n.name}, {"provider", m.provider},
-                                                                      {"error", Redact(error)}});
+      core::Log::Warn("alerts", "re-posting a firing alert failed; Alertmanager may resolve it on its own",
+                      {{"notifier", n.name}, {"provider", m.provider}, {"error", redactor()->Redact(error)}});
     }
   }
-}
-
-void AlertDispatcher::DeadLetterOrphans(const config::Config& config) {
-  core::Result<std::vector<std::string>> pending = store_.PendingNotifiers();
-  if (!pending.ok()) return;
-  for (const auto& name : *pending) {
-    if (config.FindNotifier(name)) continue;
-    for (;;) {
-      core::Result<std::vector<alerts::PendingDelivery>> heads = store_.PendingHeads(name);
-      if (!heads.ok() || heads->empty()) break;
-      for (const auto& d : *heads) {
-        alerts::DeliveryAttempt a;
-        a.outbox_id = d.id;
-        a.at = clock_.Now();
-        a.outcome = alerts::AttemptOutcome::kDead;
-        a.counted = false;
-        a.error = "notifier '" + name + "' is no longer configured";
-        if (!store_.RecordAttempt(a).ok()) return;
-      }
-    }
-    core::Log::Warn("alerts", "pending events of a notifier that is no longer configured were dead-lettered",
-                    {{"notifier", name}});
-  }
-}
-
-std::string AlertDispatcher::SendOnce(const config::NotifierConfig& notifier, const alerts::AlertEvent& event,
-                                      probes::HttpClient& client, core::WallTime now) {
-  const probes::HttpResponse resp = client.Execute(alerts::BuildRequest(notifier, event, now));
-  const alerts::Verdict v = alerts::Classify(notifier, resp, now);
-  return v.kind == alerts::Verdict::Kind::kDelivered ? "" : v.error;
 }
 
 }  // namespace vigil::daemon

@@ -1,14 +1,10 @@
-// AlertDispatcher: takes events out of the durable outbox and delivers them (SPEC §6). One lane
-// (thread) per notifier, so a slow or dead receiver delays nobody else. Within a lane a
-// provider's events go strictly in order: only the oldest pending event of each provider is
-// tried. An attempt and its outcome are committed before the next attempt, so a restart (or
-// kill -9) resumes exactly where delivery stopped; the only possible duplicate is an event
-// whose receiver answered 2xx in the instant before a crash (at-least-once).
-// Failures back off with full jitter from 1 s to the notifier's max_backoff (5 min), honouring
-// Retry-After; 4xx other than 408/429 are permanent; after give_up_after (24 h) an event is
-// dead. With `fallback`, an event that failed permanently, or kept failing for `after`, moves
-// to the fallback notifier's lane (same event id). Alertmanager lanes also re-post every open
-// alert each minute, since Alertmanager resolves alerts that stop being sent. Thread-safe.
+// AlertDispatcher: runs alert delivery (SPEC §6). One lane (thread) per notifier, so a slow or
+// dead receiver delays nobody else; each lane hands its due events to OutboxDelivery, which
+// holds the retry, dead-letter and fallback policy. Within a lane a provider's events go
+// strictly in order: only the oldest pending event of each provider is tried. The only possible
+// duplicate is an event whose receiver answered 2xx in the instant before a crash
+// (at-least-once). Alertmanager lanes also re-post every open alert each minute, since
+// Alertmanager resolves alerts that stop being sent. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -27,15 +23,10 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "probes/http_client.h"
+#include "daemon/outbox_delivery.h"
 #include "storage/alert_store.h"
 
 namespace vigil::daemon {
-
-class AlertObserver {
- public:
-  virtual ~AlertObserver() = default;
-  virtual void OnAlertOutcome(const std::string& notifier, std::string_view outcome) = 0;
-};
 
 class AlertDispatcher {
  public:
@@ -54,10 +45,6 @@ class AlertDispatcher {
   void Drain(core::SteadyTime deadline);
   void Stop();
 
-  // One event now, outside the outbox (`vigil notify-test`): the verdict's error, or "".
-  static std::string SendOnce(const config::NotifierConfig& notifier, const alerts::AlertEvent& event,
-                              probes::HttpClient& client, core::WallTime now);
-
   static constexpr std::chrono::seconds kAlertmanagerRepost{60};
 
  private:
@@ -69,16 +56,15 @@ class AlertDispatcher {
   void Run(Lane* lane);
   // Attempts every due head once; true when it attempted any.
   bool Pass(const std::string& lane, core::WallTime& next_due);
-  void Attempt(const config::NotifierConfig& n, const alerts::PendingDelivery& d);
   void Repost(const config::NotifierConfig& n);
-  void DeadLetterOrphans(const config::Config& config);
   std::shared_ptr<const config::Config> config() const;
-  std::string Redact(const std::string& text) const;
+  std::shared_ptr<const core::Redactor> redactor() const;
+  double Jitter();
 
-  storage::AlertStore& store_;
   probes::HttpClient& client_;
   const core::Clock& clock_;
   AlertObserver* observer_;
+  OutboxDelivery delivery_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

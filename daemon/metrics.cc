@@ -204,6 +204,9 @@ void Metrics::Reconfigure(const config::Config& config) {
     for (const char* outcome : {"delivered", "failed", "dead", "rerouted", "suppressed"}) {
       alerts_total_.Add({{"notifier", n.name}, {"outcome", outcome}});
     }
+    if (n.type == config::NotifierConfig::Type::kAlertmanager) {
+      for (const char* outcome : {"reposted", "repost_failed"}) alerts_total_.Add({{"notifier", n.name}, {"outcome", outcome}});
+    }
   }
   for (auto it = checks_.begin(); it != checks_.end();) {
     const config::ProviderConfig* p = config.FindProvider(it->first);

@@ -1,11 +1,11 @@
 #include "probes/check_runner.h"
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/URI.h>
 
 #include <sstream>
 #include <stdexcept>
 
+#include "daemon/core/base64.h"
 #include "daemon/core/text.h"
 #include "probes/quota/usage_endpoint.h"
 
@@ -22,15 +22,6 @@ std::string UrlWithQuery(const config::CheckConfig& c) {
   return uri.toString();
 }
 
-std::string Base64(const std::string& s) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out);
-  enc.rdbuf()->setLineLength(0);
-  enc << s;
-  enc.close();
-  return out.str();
-}
-
 // Static credentials go into the request once; OAuth2 tokens are added per run.
 void ApplyStaticAuth(const config::AuthConfig& a, HttpRequest& req) {
   switch (a.type) {
@@ -42,7 +33,7 @@ void ApplyStaticAuth(const config::AuthConfig& a, HttpRequest& req) {
       req.credential_headers.push_back(a.name);
       break;
     case AuthType::kBasic:
-      req.headers.emplace_back("Authorization", "Basic " + Base64(a.username + ":" + a.password));
+      req.headers.emplace_back("Authorization", "Basic " + core::EncodeBase64(a.username + ":" + a.password));
       break;
     default:
       break;

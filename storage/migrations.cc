@@ -74,6 +74,12 @@ const std::vector<std::vector<std::string>>& Migrations() {
           " id TEXT PRIMARY KEY, providers TEXT NOT NULL, tags TEXT NOT NULL, starts_ms INTEGER NOT NULL,"
           " ends_ms INTEGER NOT NULL, comment TEXT NOT NULL, created_by TEXT NOT NULL, created_ms INTEGER NOT NULL)",
       },
+      // 7: re-routing keeps an event in its notifier's lane: `via` names the receiver used.
+      {
+          "ALTER TABLE outbox ADD COLUMN via TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE delivery_attempts ADD COLUMN via TEXT NOT NULL DEFAULT ''",
+          "CREATE INDEX outbox_lane ON outbox(notifier, provider, id)",
+      },
   };
   return kMigrations;
 }

@@ -118,14 +118,20 @@ core::Result<std::vector<alerts::AlertMark>> SqliteStore::LoadAlertMarks() const
 core::Result<std::vector<alerts::PendingDelivery>> SqliteStore::PendingHeads(const std::string& notifier) const {
   using Out = core::Result<std::vector<alerts::PendingDelivery>>;
   std::vector<Int64> id, attempts, created, first, next;
-  std::vector<std::string> event, title;
+  std::vector<std::string> event, title, via;
   std::string n = notifier;
   try {
     Poco::Data::Session s = readers_->get();
-    s << "SELECT o.id, o.event, o.title, o.attempts, o.created_ms, COALESCE(o.first_attempt_ms, -1), o.next_attempt_ms"
+    // A head without a route of its own follows the lane's last delivered event to the
+    // fallback while that was a page (not a resolve) sent there.
+    s << "SELECT o.id, o.event, o.title, o.attempts, o.created_ms, COALESCE(o.first_attempt_ms, -1), o.next_attempt_ms,"
+         " CASE WHEN o.via <> '' THEN o.via ELSE COALESCE((SELECT CASE WHEN p.type = 'provider.up' THEN '' ELSE p.via END"
+         "   FROM outbox p WHERE p.notifier = o.notifier AND p.provider = o.provider AND p.id < o.id"
+         "   AND p.status = 'delivered' ORDER BY p.id DESC LIMIT 1), '') END"
          " FROM outbox o WHERE o.status = 'pending' AND o.notifier = ? AND o.id = (SELECT MIN(id) FROM outbox"
          " WHERE status = 'pending' AND notifier = o.notifier AND provider = o.provider) ORDER BY o.id",
-        into(id), into(event), into(title), into(attempts), into(created), into(first), into(next), use(n), now;
+        into(id), into(event), into(title), into(attempts), into(created), into(first), into(next), into(via), use(n),
+        now;
   } catch (const Poco::Exception& e) {
     return Out::Error("cannot read the outbox of " + path_ + ": " + e.displayText());
   }
@@ -136,6 +142,7 @@ core::Result<std::vector<alerts::PendingDelivery>> SqliteStore::PendingHeads(con
     alerts::PendingDelivery d;
     d.id = id[i];
     d.notifier = notifier;
+    d.via = via[i];
     d.event = std::move(e).value();
     d.attempts = static_cast<int>(attempts[i]);
     d.created = core::FromUnixMillis(created[i]);
@@ -150,12 +157,15 @@ core::Status SqliteStore::RecordAttempt(const alerts::DeliveryAttempt& a) {
   return InWriteTransaction("record a delivery attempt", [&] {
     const Int64 at = Ms(a.at);
     const Int64 next = a.next_retry ? Ms(*a.next_retry) : -1;
-    *writer_ << "INSERT INTO delivery_attempts(outbox_id, ts_ms, outcome, status_code, error, duration_ms, next_retry_ms)"
-                " VALUES(?,?,?,?,?,?,NULLIF(?,-1))",
+    *writer_ << "INSERT INTO delivery_attempts(outbox_id, ts_ms, outcome, status_code, error, duration_ms, next_retry_ms,"
+                " via) VALUES(?,?,?,?,?,?,NULLIF(?,-1),?)",
         bind(a.outbox_id), bind(at), bind(std::string(alerts::AttemptOutcomeName(a.outcome))), bind(a.status_code),
-        bind(a.error), bind(a.duration_ms), bind(next), now;
-    *writer_ << "UPDATE outbox SET attempts = attempts + ?, first_attempt_ms = COALESCE(first_attempt_ms, ?) WHERE id = ?",
-        bind(a.counted ? 1 : 0), bind(at), bind(a.outbox_id), now;
+        bind(a.error), bind(a.duration_ms), bind(next), bind(a.via), now;
+    // The route an attempt took sticks to the entry (an inherited one included), so the lane's
+    // next events can follow it.
+    *writer_ << "UPDATE outbox SET attempts = attempts + ?, first_attempt_ms = COALESCE(first_attempt_ms, ?),"
+                " via = CASE WHEN ? <> '' THEN ? ELSE via END WHERE id = ?",
+        bind(a.counted ? 1 : 0), bind(at), bind(a.via), bind(a.via), bind(a.outbox_id), now;
     switch (a.outcome) {
       case alerts::AttemptOutcome::kDelivered:
         *writer_ << "UPDATE outbox SET status = 'delivered', done_ms = ? WHERE id = ?", bind(at), bind(a.outbox_id), now;
@@ -168,11 +178,9 @@ core::Status SqliteStore::RecordAttempt(const alerts::DeliveryAttempt& a) {
             bind(a.outbox_id), now;
         break;
       case alerts::AttemptOutcome::kRerouted:
-        *writer_ << "UPDATE outbox SET status = 'rerouted', reason = ?, done_ms = ? WHERE id = ?",
-            bind("re-routed to " + a.reroute_to + ": " + a.error), bind(at), bind(a.outbox_id), now;
-        *writer_ << "INSERT INTO outbox(event_id, notifier, provider, type, title, event, status, created_ms, next_attempt_ms)"
-                    " SELECT event_id, ?, provider, type, title, event, 'pending', ?, ? FROM outbox WHERE id = ?",
-            bind(a.reroute_to), bind(at), bind(at), bind(a.outbox_id), now;
+        // Stays pending in its lane, due now, through the fallback's receiver, with a fresh backoff.
+        *writer_ << "UPDATE outbox SET via = ?, reason = ?, attempts = 0, next_attempt_ms = ? WHERE id = ?",
+            bind(a.reroute_to), bind("re-routed to " + a.reroute_to + ": " + a.error), bind(at), bind(a.outbox_id), now;
         break;
     }
   });
@@ -181,7 +189,7 @@ core::Status SqliteStore::RecordAttempt(const alerts::DeliveryAttempt& a) {
 core::Result<std::vector<alerts::DeliveryRecord>> SqliteStore::Deliveries(const alerts::DeliveryQuery& q) const {
   using Out = core::Result<std::vector<alerts::DeliveryRecord>>;
   std::vector<Int64> id, created, next, done;
-  std::vector<std::string> event_id, notifier, provider, type, status, reason;
+  std::vector<std::string> event_id, notifier, provider, type, status, reason, via;
   std::string nf = q.notifier, pf = q.provider;
   Int64 since = q.since ? Ms(*q.since) : std::numeric_limits<Int64>::min();
   Int64 limit = static_cast<Int64>(std::min(q.limit, kMaxQueryLimit));
@@ -189,16 +197,18 @@ core::Result<std::vector<alerts::DeliveryRecord>> SqliteStore::Deliveries(const 
   try {
     Poco::Data::Session s = readers_->get();
     s << "SELECT id, event_id, notifier, provider, type, status, reason, created_ms, next_attempt_ms,"
-         " COALESCE(done_ms, -1) FROM outbox WHERE (? = '' OR notifier = ?) AND (? = '' OR provider = ?)"
+         " COALESCE(done_ms, -1), via FROM outbox WHERE (? = '' OR notifier = ?) AND (? = '' OR provider = ?)"
          " AND created_ms >= ? ORDER BY id DESC LIMIT ?",
         into(id), into(event_id), into(notifier), into(provider), into(type), into(status), into(reason),
-        into(created), into(next), into(done), use(nf), use(nf), use(pf), use(pf), use(since), use(limit), now;
+        into(created), into(next), into(done), into(via), use(nf), use(nf), use(pf), use(pf), use(since), use(limit),
+        now;
     std::map<Int64, std::size_t> index;
     for (std::size_t i = 0; i < id.size(); ++i) {
       alerts::DeliveryRecord r;
       r.id = id[i];
       r.event_id = event_id[i];
       r.notifier = notifier[i];
+      r.via = via[i];
       r.provider = provider[i];
       alerts::ParseEventType(type[i], r.type);
       alerts::ParseDeliveryStatus(status[i], r.status);
@@ -211,18 +221,20 @@ core::Result<std::vector<alerts::DeliveryRecord>> SqliteStore::Deliveries(const 
     }
     if (out.empty()) return out;
     std::vector<Int64> oid, ts, retry;
-    std::vector<std::string> outcome, error;
+    std::vector<std::string> outcome, error, attempt_via;
     std::vector<int> code;
     std::vector<double> duration;
     Int64 lo = id.back(), hi = id.front();
-    s << "SELECT outbox_id, ts_ms, outcome, status_code, error, duration_ms, COALESCE(next_retry_ms, -1)"
+    s << "SELECT outbox_id, ts_ms, outcome, status_code, error, duration_ms, COALESCE(next_retry_ms, -1), via"
          " FROM delivery_attempts WHERE outbox_id BETWEEN ? AND ? ORDER BY id",
-        into(oid), into(ts), into(outcome), into(code), into(error), into(duration), into(retry), use(lo), use(hi), now;
+        into(oid), into(ts), into(outcome), into(code), into(error), into(duration), into(retry), into(attempt_via),
+        use(lo), use(hi), now;
     for (std::size_t i = 0; i < oid.size(); ++i) {
       auto it = index.find(oid[i]);
       if (it == index.end()) continue;
       alerts::DeliveryAttempt a;
       a.outbox_id = oid[i];
+      a.via = attempt_via[i];
       a.at = core::FromUnixMillis(ts[i]);
       for (auto o : {alerts::AttemptOutcome::kDelivered, alerts::AttemptOutcome::kRetry, alerts::AttemptOutcome::kDead,
                      alerts::AttemptOutcome::kRerouted}) {

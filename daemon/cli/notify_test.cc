@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "alerts/event.h"
-#include "daemon/alert_dispatcher.h"
+#include "daemon/outbox_delivery.h"
 #include "daemon/cli/commands.h"
 #include "daemon/core/log.h"
 #include "probes/poco_http_client.h"
@@ -38,7 +38,7 @@ int Run(const ParsedArgs& args) {
   e.instance = c->instance.name;
   e.status_url = c->PublicUrl() + "/";
   probes::PocoHttpClient client;
-  const std::string error = daemon::AlertDispatcher::SendOnce(*n, e, client, now);
+  const std::string error = daemon::SendOnce(*n, e, client, now);
   if (!error.empty()) {
     std::cerr << "vigil notify-test: " << name << " (" << config::NotifierTypeName(n->type)
               << "): not delivered: " << redactor.Redact(error) << "\n";
@@ -53,7 +53,7 @@ int Run(const ParsedArgs& args) {
 Command NotifyTestCommand() {
   return {{"notify-test", "NOTIFIER", "Send a clearly-marked test alert through one notifier.",
            "Sends one event of type \"test\" (webhook: signed like every event; Alertmanager: the\n"
-           "alert VigilTestAlert, severity info) right now, outside the outbox, and reports what the\n"
+           "alert VigilTestAlert, severity info, ending two minutes later) right now, outside the outbox, and reports what the\n"
            "receiver answered. Exit 0 when it was delivered, 1 when it was not, 2 on a bad config or\n"
            "an unknown notifier.",
            {{"--config", "-c", "FILE", "the config file (required)"}}, 1, 1},

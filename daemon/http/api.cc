@@ -452,6 +452,7 @@ Object::Ptr AttemptJson(const alerts::DeliveryAttempt& a) {
   auto o = NewObject();
   o->set("time", core::FormatRfc3339(a.at));
   o->set("outcome", alerts::AttemptOutcomeName(a.outcome));
+  o->set("via", a.via.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(a.via));
   o->set("status_code", a.status_code == 0 ? Poco::Dynamic::Var() : Poco::Dynamic::Var(a.status_code));
   o->set("error", a.error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(a.error));
   o->set("duration_ms", std::round(a.duration_ms * 1000) / 1000);
@@ -475,6 +476,7 @@ void Request::Deliveries() {
     o->set("id", r.id);
     o->set("event_id", r.event_id);
     o->set("notifier", r.notifier);
+    o->set("via", r.via.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(r.via));
     o->set("provider", r.provider);
     o->set("type", alerts::EventTypeName(r.type));
     o->set("status", alerts::DeliveryStatusName(r.status));

@@ -1,11 +1,11 @@
 #include "probes/auth/oauth2_token_source.h"
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/URI.h>
 
 #include <sstream>
 
+#include "daemon/core/base64.h"
 #include "daemon/core/text.h"
 #include "probes/auth/expiry.h"
 #include "probes/json_value.h"
@@ -21,15 +21,6 @@ std::string FormEncode(const std::string& s) {
   std::string out;
   Poco::URI::encode(s, "!#$&'()*+,/:;=?@[]", out);
   return out;
-}
-
-std::string Base64(const std::string& s) {
-  std::ostringstream out;
-  Poco::Base64Encoder enc(out);
-  enc.rdbuf()->setLineLength(0);
-  enc << s;
-  enc.close();
-  return out.str();
 }
 
 std::string JsonString(const Poco::JSON::Object::Ptr& o, const std::string& key) {
@@ -106,7 +97,7 @@ HttpRequest OAuth2TokenSource::TokenRequest() const {
   if (!o.audience.empty()) body += "&audience=" + FormEncode(o.audience);
   for (const auto& [k, v] : o.params) body += "&" + FormEncode(k) + "=" + FormEncode(v);
   if (o.client_auth == config::AuthConfig::ClientAuth::kSecretBasic) {
-    req.headers.emplace_back("Authorization", "Basic " + Base64(FormEncode(o.client_id) + ":" + FormEncode(o.client_secret)));
+    req.headers.emplace_back("Authorization", "Basic " + core::EncodeBase64(FormEncode(o.client_id) + ":" + FormEncode(o.client_secret)));
     req.credential_headers.push_back("Authorization");
   } else {
     body += "&client_id=" + FormEncode(o.client_id) + "&client_secret=" + FormEncode(o.client_secret);

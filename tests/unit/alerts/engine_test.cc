@@ -44,9 +44,20 @@ struct World {
   QuietInputs quiet;
 
   World() {
-    for (const auto& p : config->providers) status[p.name] = {p.name, S::kUp, kT0, {}, p.name, {}};
+    for (const auto& p : config->providers) status[p.name] = {p.name, S::kUp, kT0, {}, p.name, {{"c", S::kUp, kT0, {}}}};
   }
-  // Moves `provider` to `to` and runs one step; returns the step's outbox.
+  // Records a probe of `provider`'s check at `at`: a pass, or a failure of this kind.
+  void Probe(const std::string& provider, bool pass, core::WallTime at,
+             probes::FindingKind kind = probes::FindingKind::kStatus) {
+    auto r = std::make_shared<probes::ProbeResult>();
+    r->provider = provider;
+    r->check = "c";
+    r->time = at;
+    if (!pass) r->findings.push_back({kind, probes::Severity::kCritical, "HTTP 500"});
+    r->outcome = probes::OutcomeOf(r->findings);
+    status[provider].checks[0].last = r;
+  }
+  // Moves `provider` to `to` (after a probe that says so) and runs one step; returns the step's outbox.
   std::vector<OutboxEntry> Change(const std::string& provider, S to, core::WallTime at,
                                   probes::FindingKind kind = probes::FindingKind::kStatus) {
     ProviderStatus& s = status[provider];
@@ -54,6 +65,7 @@ struct World {
     s.state = to;
     s.since = at;
     s.reasons = to == S::kUp ? std::vector<Reason>{} : std::vector<Reason>{{"c", kind, "HTTP 500"}};
+    Probe(provider, to == S::kUp, at, kind);
     return Step({t}, at);
   }
   std::vector<OutboxEntry> Step(const std::vector<ProviderTransition>& transitions, core::WallTime at) {
@@ -149,11 +161,12 @@ TEST(AlertEngine, MaintenanceAndSilencesHoldPagesButNeverResolves) {
   EXPECT_EQ(Summary(held), (V{"!hook:provider.down:mail"}));
   EXPECT_EQ(held[0].suppressed, "maintenance");
   const auto degraded = w.Change("stripe", S::kDegraded, in + 2min);
-  EXPECT_EQ(Summary(degraded), (V{"!hook:provider.degraded:stripe", "!all:provider.degraded:stripe"}));
+  EXPECT_EQ(Summary(degraded),
+            (V{"!hook:provider.degraded:stripe", "!critical:provider.degraded:stripe", "!all:provider.degraded:stripe"}));
   EXPECT_EQ(degraded[0].suppressed, "silenced by S1: deploy");
   // Silence and window are over, the providers still failing: the held pages go out now.
-  EXPECT_EQ(Summary(w.Step({}, in + 2h)),
-            (V{"hook:provider.degraded:stripe", "hook:provider.down:mail", "all:provider.degraded:stripe"}));
+  EXPECT_EQ(Summary(w.Step({}, in + 2h)), (V{"hook:provider.degraded:stripe", "hook:provider.down:mail",
+                                             "critical:provider.degraded:stripe", "all:provider.degraded:stripe"}));
   // An hour later (hook repeats hourly) mail's reminder comes with stripe's resolve.
   EXPECT_EQ(Summary(w.Change("stripe", S::kUp, in + 3h)),
             (V{"hook:provider.up:stripe", "hook:provider.reminder:mail", "critical:provider.up:stripe",
@@ -168,7 +181,7 @@ TEST(AlertEngine, ResolvesGoOutDuringQuiet) {
             (V{"hook:provider.up:stripe", "critical:provider.up:stripe", "all:provider.up:stripe"}));
 }
 
-TEST(AlertEngine, OfflineWhenConnectivityFailsOrMostProvidersFailWithNetworkErrors) {
+TEST(AlertEngine, OfflineWhenConnectivityFails) {
   World w;
   w.Change("mail", S::kDown, kT0);  // paged before the network went
   w.quiet.connectivity_down = true;
@@ -178,19 +191,44 @@ TEST(AlertEngine, OfflineWhenConnectivityFailsOrMostProvidersFailWithNetworkErro
   EXPECT_FALSE(w.engine.offline_reason().empty());
   EXPECT_EQ(Summary(w.Change("mail", S::kUp, kT0 + 2s)), (V{"hook:provider.up:mail"})) << "resolves still go out";
   w.quiet.connectivity_down = false;
-  EXPECT_EQ(Summary(w.Step({}, kT0 + 3s)), (V{"hook:provider.down:adyen"})) << "back online, still down: page";
+  // Back online: adyen is still down until success_threshold passes, but its fresh probe passed.
+  EXPECT_TRUE(w.Step({}, kT0 + 3s).empty());
+  w.Probe("adyen", true, kT0 + 4s);
+  EXPECT_TRUE(w.Step({}, kT0 + 4s).empty()) << "recovering after our own outage: nobody is paged";
+  // A probe made after the network came back fails too: now it is adyen's outage.
+  w.Probe("adyen", false, kT0 + 5s);
+  EXPECT_EQ(Summary(w.Step({}, kT0 + 5s)), (V{"hook:provider.down:adyen"}));
+}
 
-  World h;  // no connectivity targets: three of four providers failing with network errors at once
-  std::vector<ProviderTransition> ts;
-  for (const std::string p : {"okta", "adyen", "mail"}) {
-    ts.push_back({p, S::kUp, S::kDown, kT0, {}, IncidentAction::kOpen});
-    h.status[p].state = S::kDown;
-    h.status[p].reasons = {{"c", probes::FindingKind::kTimeout, "no response"}};
-  }
-  const auto out = h.Step(ts, kT0);
-  for (const auto& e : out) EXPECT_FALSE(e.suppressed.empty()) << e.notifier << " " << e.event.provider;
-  EXPECT_EQ(out.size(), 3u);
-  EXPECT_NE(h.engine.offline_reason().find("3 of 4"), std::string::npos);
+TEST(AlertEngine, OfflineWhenMostProvidersFailWithNetworkErrorsBeforeAnyIsDown) {
+  World w;  // no connectivity targets; three of four providers' last probes time out
+  w.Probe("stripe", true, kT0);
+  for (const std::string p : {"okta", "adyen", "mail"}) w.Probe(p, false, kT0, probes::FindingKind::kTimeout);
+  EXPECT_TRUE(w.Step({}, kT0).empty());
+  EXPECT_NE(w.engine.offline_reason().find("3 of 4"), std::string::npos) << w.engine.offline_reason();
+  // failure_threshold later the first of them goes down: held, though the others are not down yet.
+  const auto out = w.Change("okta", S::kDown, kT0 + 1s, probes::FindingKind::kTimeout);
+  EXPECT_EQ(Summary(out), (V{"!hook:provider.down:okta"}));
+  // An HTTP error is an answer: the network works, and a provider failing so is paged.
+  World h;
+  h.Probe("stripe", true, kT0);
+  for (const std::string p : {"okta", "adyen"}) h.Probe(p, false, kT0, probes::FindingKind::kTimeout);
+  EXPECT_EQ(Summary(h.Change("mail", S::kDown, kT0 + 1s, probes::FindingKind::kStatus)), (V{"hook:provider.down:mail"}));
+  EXPECT_TRUE(h.engine.offline_reason().empty());
+}
+
+TEST(AlertEngine, AnOpenAlertHearsOfEveryChangeWhateverOnSays) {
+  World w;
+  w.Change("stripe", S::kDown, kT0);
+  // `critical` is on: [down] only; its open alert still learns that stripe is merely degraded now.
+  const auto out = w.Change("stripe", S::kDegraded, kT0 + 1s);
+  EXPECT_EQ(Summary(out), (V{"hook:provider.degraded:stripe", "critical:provider.degraded:stripe",
+                             "all:provider.degraded:stripe"}));
+  EXPECT_EQ(out[1].event.previous_state, S::kDown);
+  EXPECT_EQ(Summary(w.Change("stripe", S::kUp, kT0 + 2s)),
+            (V{"hook:provider.up:stripe", "critical:provider.up:stripe", "all:provider.up:stripe"}));
+  // Without an open alert, `on` decides: a degraded stripe does not page critical.
+  EXPECT_EQ(Summary(w.Change("stripe", S::kDegraded, kT0 + 3s)), (V{"hook:provider.degraded:stripe", "all:provider.degraded:stripe"}));
 }
 
 TEST(AlertEngine, ChangedMatchStillResolvesWhatWasSent) {

@@ -1,6 +1,7 @@
 // Standard Webhooks signing and verification against the spec's test vector and an
 // openssl-computed one, and the event ids that travel as webhook-id.
 #include "alerts/webhook_signature.h"
+#include "config/alerting_loader.h"
 
 #include <gtest/gtest.h>
 
@@ -31,14 +32,14 @@ TEST(StandardWebhooks, RawSecretAndValidation) {
   // base64
   EXPECT_EQ(SignStandardWebhook("plain-shared-secret", "msg_raw", 1795946400, R"({"a":1})"),
             "v1,UeKOiyzBXCKLaC9Nx4FlLAm1B4/tN/7/12+0cKGYMz4=");
-  EXPECT_TRUE(ValidateWebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").ok());
-  EXPECT_TRUE(ValidateWebhookSecret("plain-shared-secret").ok());
-  EXPECT_EQ(ValidateWebhookSecret("").message(), "empty webhook secret");
-  EXPECT_EQ(ValidateWebhookSecret("whsec_not base64!").message(),
+  EXPECT_TRUE(config::ValidateWebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").ok());
+  EXPECT_TRUE(config::ValidateWebhookSecret("plain-shared-secret").ok());
+  EXPECT_EQ(config::ValidateWebhookSecret("").message(), "empty webhook secret");
+  EXPECT_EQ(config::ValidateWebhookSecret("whsec_not base64!").message(),
             "the part after \"whsec_\" is not valid base64");
-  EXPECT_EQ(ValidateWebhookSecret("whsec_a").message(),
+  EXPECT_EQ(config::ValidateWebhookSecret("whsec_a").message(),
             "the part after \"whsec_\" is not valid base64");
-  EXPECT_EQ(ValidateWebhookSecret("whsec_").message(), "no key after \"whsec_\"");
+  EXPECT_EQ(config::ValidateWebhookSecret("whsec_").message(), "no key after \"whsec_\"");
   EXPECT_EQ(WebhookKey("whsec_aGVsbG8="), "hello");
   EXPECT_EQ(WebhookKey("whsec_aGVsbG8"), "hello") << "padding is optional";
 }
