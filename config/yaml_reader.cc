@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "daemon/core/duration.h"
+#include "daemon/core/log.h"
 #include "daemon/core/text.h"
 
 namespace vigil::config {
@@ -99,6 +100,10 @@ std::vector<ConfigError> YamlReader::TakeErrors() {
   std::stable_sort(errors_.begin(), errors_.end(), [](const ConfigError& a, const ConfigError& b) {
     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
   });
+  // A message may quote a bad value that came from a secret (`expires_at: ${env:KEY}`). A config
+  // with errors hands no secrets to the log's redactor, so they are redacted here.
+  const core::Redactor redactor(secrets_);
+  for (ConfigError& e : errors_) e.message = redactor.Redact(e.message);
   return std::move(errors_);
 }
 

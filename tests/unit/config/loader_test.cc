@@ -148,6 +148,24 @@ providers:
   EXPECT_EQ(r.errors[1].ToString(), "test.yaml:7:26: providers[0].checks[1].path: must start with '/'");
 }
 
+TEST(Loader, AnErrorAboutASubstitutedValueDoesNotQuoteTheSecret) {
+  // The config has errors, so no secrets reach a redactor: the message itself must not carry it.
+  const LoadResult r = Load(R"(
+providers:
+  - name: stripe
+    base_url: https://api.stripe.com
+    auth: { type: bearer, token: "${env:STRIPE_KEY}", expires_at: "${env:STRIPE_EXPIRY}" }
+    checks: [{ name: balance, path: "/v1/${env:STRIPE_KEY}", timeout: "${env:STRIPE_KEY}" }]
+)", FakeEnv({{"STRIPE_KEY", "sk_live_secret42"}, {"STRIPE_EXPIRY", "not-a-date-secret"}}));
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.errors.size(), 2u) << r.ErrorText();
+  EXPECT_EQ(r.errors[0].ToString(), "test.yaml:5:67: providers[0].auth.expires_at: expected a date (2027-03-01) "
+                                    "or an RFC 3339 time, got '***'");
+  EXPECT_EQ(r.errors[1].ToString(),
+            "test.yaml:6:71: providers[0].checks[0].timeout: invalid duration \"***\" (expected e.g. 250ms, 10s, 5m, "
+            "2h, 14d)");
+}
+
 TEST(Loader, StatusCodeListedAsExpectedIsNotAnAuthProblem) {
   const LoadResult r = Load(R"(
 providers:
