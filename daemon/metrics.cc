@@ -116,6 +116,46 @@ void Metrics::SetBudget(const std::string& provider, const probes::quota::Budget
   budgets_.insert({provider, b.dimension});
 }
 
+void Metrics::SetExpiries(const probes::ProbeResult& r) {
+  const std::pair<std::string, std::string> key{r.provider, r.check};
+  if (!r.cert_not_after && !r.credential_not_after && !expiries_.contains(key)) return;
+  Expiries& e = expiries_[key];
+  const Expiries before = e;
+  // The certificate is seen on the wire (a failed handshake keeps the last one); the credential
+  // expiry comes from config and the current token, so its absence means there is none.
+  if (r.cert_not_after) e.certificate = r.cert_not_after;
+  e.credential = r.credential_not_after;
+  if (e.certificate != before.certificate || e.credential != before.credential) {
+    UpdateExpiryGauges(r.provider);
+  }
+}
+
+void Metrics::UpdateExpiryGauges(const std::string& provider) {
+  std::optional<core::WallTime> certificate, credential;
+  const auto earliest = [](std::optional<core::WallTime>& acc,
+                           const std::optional<core::WallTime>& t) {
+    if (t && (!acc || *t < *acc)) acc = t;
+  };
+  for (auto it = expiries_.lower_bound({provider, ""});
+       it != expiries_.end() && it->first.first == provider; ++it) {
+    earliest(certificate, it->second.certificate);
+    earliest(credential, it->second.credential);
+  }
+  const auto seconds = [](core::WallTime t) {
+    return static_cast<double>(core::ToUnixMillis(t)) / 1000.0;
+  };
+  if (certificate) {
+    certificate_expiry_.Add({{"provider", provider}}).Set(seconds(*certificate));
+  } else {
+    RemoveSeries(certificate_expiry_, {{"provider", provider}});
+  }
+  if (credential) {
+    credential_expiry_.Add({{"provider", provider}}).Set(seconds(*credential));
+  } else {
+    RemoveSeries(credential_expiry_, {{"provider", provider}});
+  }
+}
+
 void Metrics::CountDroppedResult() { pipeline_problems_.Add({{"problem", "result_dropped"}}).Increment(); }
 void Metrics::CountStoreError() { pipeline_problems_.Add({{"problem", "store_write_error"}}).Increment(); }
 
@@ -166,14 +206,7 @@ void Metrics::Published(const storage::WriteBatch& batch) {
     if (r.status_code > 0) {
       for (std::size_t i = 0; i < std::size(kPhases); ++i) s.phases[i]->Observe(PhaseSeconds(r.phases, kPhases[i]));
     }
-    if (r.cert_not_after) {
-      certificate_expiry_.Add({{"provider", r.provider}})
-          .Set(static_cast<double>(core::ToUnixMillis(*r.cert_not_after)) / 1000.0);
-    }
-    if (r.credential_not_after) {
-      credential_expiry_.Add({{"provider", r.provider}})
-          .Set(static_cast<double>(core::ToUnixMillis(*r.credential_not_after)) / 1000.0);
-    }
+    SetExpiries(r);
     for (const auto& b : r.budgets) SetBudget(r.provider, b);
     if (r.quota_header_warnings > 0) {
       quota_header_warnings_.Add({{"provider", r.provider}}).Increment(static_cast<double>(r.quota_header_warnings));
@@ -227,6 +260,7 @@ void Metrics::Reconfigure(const config::Config& config) {
       RemoveHistogram(probe_duration_, {{"provider", provider}, {"check", check}, {"phase", phase}});
     }
     series_.erase(provider + "/" + check);
+    if (expiries_.erase({provider, check})) UpdateExpiryGauges(provider);
     it = checks_.erase(it);
   }
   for (auto it = providers_.begin(); it != providers_.end();) {

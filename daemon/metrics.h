@@ -11,8 +11,10 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -56,6 +58,10 @@ class Metrics final : public SchedulerObserver, public PipelineStage, public Ale
   void SetProviderState(const std::string& provider, alerts::HealthState s);  // REQUIRES: mu_ held
   void UpdateAllStates();  // REQUIRES: mu_ held
   void SetBudget(const std::string& provider, const probes::quota::Budget& b);  // REQUIRES: mu_ held
+  // Notes the expiries `r` reports and sets the provider's expiry gauges to the earliest its
+  // checks last reported (checks may reach other hosts or carry their own credentials).
+  void SetExpiries(const probes::ProbeResult& r);        // REQUIRES: mu_ held
+  void UpdateExpiryGauges(const std::string& provider);  // REQUIRES: mu_ held
 
   const HealthStage& health_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -88,6 +94,11 @@ class Metrics final : public SchedulerObserver, public PipelineStage, public Ale
   std::set<std::pair<std::string, std::string>> checks_;  // GUARDED_BY(mu_)
   std::unordered_map<std::string, CheckSeries> series_;   // GUARDED_BY(mu_): by "provider/check"
   std::set<std::pair<std::string, std::string>> budgets_;  // GUARDED_BY(mu_): (provider, dimension) with series
+  struct Expiries {
+    std::optional<core::WallTime> certificate, credential;
+  };
+  // GUARDED_BY(mu_): what each (provider, check) last reported.
+  std::map<std::pair<std::string, std::string>, Expiries> expiries_;
 };
 
 }  // namespace vigil::daemon

@@ -218,6 +218,49 @@ TEST(CredentialsE2E, EveryKindOfExpiryIsAFindingAMetricAndInTheProviderView) {
   EXPECT_EQ(d.process().Wait(seconds(10)), 0);
 }
 
+// A provider whose checks see different expiries: the metrics, like the provider view, show the
+// earliest over its checks — not whichever check happened to report last.
+TEST(CredentialsE2E, AProviderWithSeveralChecksShowsTheEarliestExpiryOfThemAll) {
+  testing::TempDir dir;
+  testing::TestPki pki(dir.path());
+  const core::WallTime now = std::chrono::floor<seconds>(std::chrono::system_clock::now());
+  const core::WallTime soon_cert = now + days(9) + hours(12);   // the rarely probed check's server
+  const core::WallTime later_cert = now + days(20) + hours(12);  // the often probed check's server
+  const core::WallTime soon_key = now + days(2) + hours(12);    // the rarely probed check's own key
+  const core::WallTime later_key = now + days(5) + hours(12);   // the provider's key
+  const auto [soon_cert_file, soon_key_file] = pki.Issue("soon", soon_cert);
+  const auto [later_cert_file, later_key_file] = pki.Issue("later", later_cert);
+  testing::TestHttpServer often(Ok, testing::TestPki::ServerContext(later_cert_file, later_key_file));
+  testing::TestHttpServer rarely(Ok, testing::TestPki::ServerContext(soon_cert_file, soon_key_file));
+  testing::DaemonProcess d(
+      dir,
+      "defaults: { interval: 1s, timeout: 800ms }\n"
+      "providers:\n"
+      "  - name: mixed\n    base_url: " + often.url("") + "\n    tls: { ca_file: " + pki.ca_cert + " }\n"
+      "    auth: { type: bearer, token: \"${env:KEY}\", expires_at: \"" + core::FormatRfc3339(later_key) + "\" }\n"
+      "    checks:\n"
+      "      - { name: often, path: /o }\n"
+      "      - name: rarely\n        url: " + rarely.url("/r") + "\n        interval: 1h\n        timeout: 800ms\n"
+      "        auth: { type: bearer, token: \"${env:KEY}\", expires_at: \"" + core::FormatRfc3339(soon_key) + "\" }\n",
+      {{"KEY", "key-0123456789"}});
+  // The rarely probed check reported once; the often probed one has reported since.
+  ASSERT_TRUE(testing::Eventually([&] {
+    return NewestResult(d, "mixed", "rarely") != nullptr &&
+           d.GetJson("/api/v1/providers/mixed/results?check=often&limit=10")->getArray("results")->size() >= 3;
+  }, seconds(15)));
+  Object::Ptr p = d.GetJson("/api/v1/providers/mixed");
+  EXPECT_EQ(p->getObject("certificate")->getValue<std::string>("not_after"), core::FormatRfc3339(soon_cert));
+  EXPECT_EQ(p->getObject("credentials")->getValue<std::string>("not_after"), core::FormatRfc3339(soon_key));
+  const std::string m = d.Get("/metrics").body;
+  EXPECT_EQ(MetricValue(m, "vigil_certificate_expiry_timestamp_seconds{provider=\"mixed\"}"),
+            static_cast<double>(UnixSeconds(soon_cert)));
+  EXPECT_EQ(MetricValue(m, "vigil_credential_expiry_timestamp_seconds{provider=\"mixed\"}"),
+            static_cast<double>(UnixSeconds(soon_key)));
+
+  d.process().Signal(SIGTERM);
+  EXPECT_EQ(d.process().Wait(seconds(10)), 0);
+}
+
 // A token endpoint whose answers the test switches: tokens, or a refusal of our credentials.
 class TokenEndpoint {
  public:
