@@ -3,6 +3,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
@@ -37,6 +38,14 @@ HttpResult HttpCall(const std::string& method, const std::string& url, const con
     r.error = e.displayText();
   }
   return r;
+}
+
+uint16_t FreeLoopbackPort(uint16_t avoid) {
+  for (;;) {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    const uint16_t port = socket.address().port();
+    if (port != avoid) return port;
+  }
 }
 
 }  // namespace vigil::testing
