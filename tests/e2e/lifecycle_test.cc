@@ -100,6 +100,46 @@ TEST_F(LifecycleE2E, SigtermMidProbeDrainsAndExitsZeroWithinTenSeconds) {
   EXPECT_EQ(ResultIds(d, "stripe").size(), 0u);
 }
 
+// A probe still in flight at SIGTERM (or SIGINT: the same stop) that answers within the drain
+// period is a real result: it is committed before exit and the API shows it after a restart.
+class DrainE2E : public LifecycleE2E, public ::testing::WithParamInterface<int> {};
+
+TEST_P(DrainE2E, AProbeThatFinishesDuringTheDrainIsStoredAndTheExitIsZero) {
+  ASSERT_TRUE(sim_->SetScenario("/stripe", {"slow", {{"delay", "1500ms"}}}).ok());
+  testing::DaemonProcess d(dir_, Config(sim_->port(), "", "interval: 5s, timeout: 4s"));
+  ASSERT_TRUE(
+      testing::Eventually([&] { return sim_->Calls("/stripe") >= 1; }, std::chrono::seconds(10)));
+  const std::size_t before = ResultIds(d, "stripe").size();  // the first answer is still 1.5 s away
+  const auto start = Clock::now();
+  d.process().Signal(GetParam());
+  EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0) << d.process().err();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(d.process().err().find("cut short"), std::string::npos) << d.process().err();
+  EXPECT_NE(d.process().err().find("daemon: stopped"), std::string::npos) << d.process().err();
+
+  // Results of the restarted daemon are 503s, told apart from the drained 200.
+  ASSERT_TRUE(sim_->SetScenario("/stripe", {"error", {{"code", "503"}}}).ok());
+  d.Start();
+  Array::Ptr results =
+      d.GetJson("/api/v1/providers/stripe/results?check=balance&limit=1000")->getArray("results");
+  std::size_t drained = 0;
+  for (std::size_t i = 0; i < results->size(); ++i) {
+    Object::Ptr r = results->getObject(static_cast<unsigned>(i));
+    if (r->getValue<int>("status_code") != 200) continue;  // probed after the restart
+    ++drained;
+    EXPECT_EQ(r->getValue<std::string>("outcome"), "pass");
+    EXPECT_GE(r->getObject("phases")->getValue<double>("total_ms"), 1400) << "not the slow probe";
+  }
+  EXPECT_EQ(drained, before + 1) << "the probe answered during the drain was not stored";
+  d.process().Signal(SIGTERM);
+  EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, DrainE2E, ::testing::Values(SIGTERM, SIGINT),
+                         [](const ::testing::TestParamInfo<int>& p) {
+                           return std::string(p.param == SIGTERM ? "Sigterm" : "Sigint");
+                         });
+
 TEST_F(LifecycleE2E, KillNineLosesNothingTheApiHadShownAndRestartResumesState) {
   std::set<int64_t> shown;
   {
@@ -141,21 +181,27 @@ class NotifyListener {
   bool WaitFor(const std::string& text, std::chrono::milliseconds timeout) {
     const auto end = Clock::now() + timeout;
     while (Clock::now() < end) {
-      char buf[512];
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) continue;
-      const std::string msg(buf, static_cast<std::size_t>(n));
-      received_.push_back(msg);
-      if (msg.find(text) != std::string::npos) return true;
+      if (ReadOne() && received_.back().find(text) != std::string::npos) return true;
     }
     return false;
   }
+  // Reads one datagram, waiting up to 100 ms for it.
+  bool ReadOne() {
+    char buf[512];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    received_.emplace_back(buf, static_cast<std::size_t>(n));
+    arrived_.push_back(Clock::now());
+    return true;
+  }
   const std::vector<std::string>& received() const { return received_; }
+  const std::vector<Clock::time_point>& arrived() const { return arrived_; }
 
  private:
   std::string path_;
   int fd_;
   std::vector<std::string> received_;
+  std::vector<Clock::time_point> arrived_;  // when each of received_ came
 };
 
 TEST_F(LifecycleE2E, TellsSystemdReadyWatchdogReloadingAndStopping) {
@@ -171,6 +217,58 @@ TEST_F(LifecycleE2E, TellsSystemdReadyWatchdogReloadingAndStopping) {
   d.process().Signal(SIGTERM);
   EXPECT_TRUE(listener.WaitFor("STOPPING=1", std::chrono::seconds(5)));
   EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
+}
+
+// WATCHDOG_USEC=2s: systemd expects a ping at least every 2 s, and the scheduler loop sends one
+// about every 1 s (half of it, as sd_watchdog_enabled(3) advises). The pings stop with that loop
+// at STOPPING=1, even while a probe still drains: they come from the loop, not from a timer
+// that would outlive a stalled scheduler.
+TEST_F(LifecycleE2E, WatchdogPingsEveryHalfWatchdogUsecFromTheSchedulerLoop) {
+  NotifyListener listener(dir_.File("notify.sock"));
+  ASSERT_TRUE(sim_->SetScenario("/stripe", {"slow", {{"delay", "3s"}}}).ok());
+  testing::DaemonProcess d(
+      dir_, Config(sim_->port(), "", "interval: 5s, timeout: 4s"),
+      {{"NOTIFY_SOCKET", dir_.File("notify.sock")}, {"WATCHDOG_USEC", "2000000"}});
+  while (listener.ReadOne()) {  // what queued up while the daemon started would arrive all at once
+  }
+  std::vector<Clock::time_point> pings;
+  while (pings.size() < 7) {
+    ASSERT_TRUE(listener.WaitFor("WATCHDOG=1", std::chrono::seconds(3)))
+        << "no ping for 3 s; had " << pings.size();
+    pings.push_back(listener.arrived().back());
+  }
+  double sum = 0;
+  for (std::size_t i = 1; i < pings.size(); ++i) {
+    const double gap = std::chrono::duration<double>(pings[i] - pings[i - 1]).count();
+    sum += gap;
+    EXPECT_GT(gap, 0.7) << "ping " << i;
+    EXPECT_LT(gap, 1.9) << "ping " << i << ": systemd would have restarted the service";
+  }
+  const double mean = sum / static_cast<double>(pings.size() - 1);
+  EXPECT_GT(mean, 0.9);
+  EXPECT_LT(mean, 1.3);
+
+  // Stop while a stripe probe has ~3 s to go: the drain waits for it, and no ping comes meanwhile.
+  const uint64_t calls = sim_->Calls("/stripe");
+  ASSERT_TRUE(
+      testing::Eventually([&] { return sim_->Calls("/stripe") > calls; }, std::chrono::seconds(8)));
+  d.process().Signal(SIGTERM);
+  ASSERT_TRUE(listener.WaitFor("STOPPING=1", std::chrono::seconds(5)));
+  const std::size_t stopping = listener.received().size() - 1;
+  const Clock::time_point stopping_at = listener.arrived().back();
+  std::optional<int> code;
+  while (!(code = d.process().Wait(std::chrono::milliseconds(0)))) listener.ReadOne();
+  const Clock::time_point exited_at = Clock::now();
+  while (listener.ReadOne()) {
+  }
+  EXPECT_EQ(code, 0) << d.process().err();
+  EXPECT_GT(exited_at - stopping_at, std::chrono::milliseconds(1500))
+      << "the drain should have waited for the probe";
+  for (std::size_t i = stopping + 1; i < listener.received().size(); ++i) {
+    EXPECT_EQ(listener.received()[i].find("WATCHDOG=1"), std::string::npos)
+        << "a ping after STOPPING=1";
+  }
+  EXPECT_EQ(d.process().err().find("cut short"), std::string::npos) << d.process().err();
 }
 
 }  // namespace
