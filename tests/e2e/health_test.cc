@@ -5,6 +5,9 @@
 #include <Poco/JSON/Object.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "daemon/core/clock.h"
 #include "daemon/http/api.h"
 #include "daemon/simulate/simulator.h"
@@ -123,12 +126,89 @@ TEST_F(HealthE2E, ProviderViewCarriesChecksLatencyAndUptime) {
   EXPECT_GT(latency->getValue<double>("p50"), 0);
   EXPECT_LE(latency->getValue<double>("p50"), latency->getValue<double>("p99"));
   EXPECT_GE(latency->getValue<int>("samples"), 3);
-  EXPECT_DOUBLE_EQ(stripe->getObject("uptime")->getValue<double>("24h"), 1.0);
+  for (const char* q : {"p50", "p95", "p99"}) {
+    ASSERT_TRUE(latency->has(q) && !latency->isNull(q)) << q;
+    EXPECT_GT(latency->getValue<double>(q), 0) << q;
+    EXPECT_LT(latency->getValue<double>(q), 800) << q << ": above the check's timeout";
+  }
+  EXPECT_LE(latency->getValue<double>("p50"), latency->getValue<double>("p95"));
+  EXPECT_LE(latency->getValue<double>("p95"), latency->getValue<double>("p99"));
+  Object::Ptr uptime = stripe->getObject("uptime");
+  EXPECT_EQ(uptime->size(), 4u);
+  for (const char* window : {"24h", "7d", "30d", "90d"}) {
+    ASSERT_TRUE(uptime->has(window) && !uptime->isNull(window)) << window;
+    EXPECT_DOUBLE_EQ(uptime->getValue<double>(window), 1.0) << window;
+  }
   // Filters on results.
   Array::Ptr one = daemon_->GetJson("/api/v1/providers/stripe/results?check=balance&limit=1")->getArray("results");
   EXPECT_EQ(one->size(), 1u);
   EXPECT_EQ(daemon_->GetJson("/api/v1/providers/stripe/results?since=2000-01-01T00:00:00Z&until=2000-01-02T00:00:00Z")
                 ->getArray("results")->size(), 0u);
+}
+
+// The figures are the stored results' own: uptime is the share of non-failing results (the same
+// in every window, as every result is younger than 24 h), and p50/p95/p99 are nearest-rank
+// percentiles of the total times of the results that got a response.
+TEST_F(HealthE2E, UptimeAndLatencyPercentilesMatchTheStoredResults) {
+  ASSERT_TRUE(
+      sim_->SetScenario("/adyen", {"flapping", {{"period", "1"}}}).ok());  // pass, fail, pass, ...
+  ASSERT_TRUE(sim_->SetScenario("/stripe", {"slow", {{"delay", "30ms"}}}).ok());
+  const auto slow_answers = [&] {
+    int n = 0;
+    for (const auto& r : Results("stripe"))
+      n += r->getObject("phases")->getValue<double>("total_ms") >= 30.0;
+    return n;
+  };
+  ASSERT_TRUE(
+      testing::Eventually([&] { return Results("adyen").size() >= 4 && slow_answers() >= 2; },
+                          std::chrono::seconds(15)));
+  for (const std::string provider : {"adyen", "stripe"}) {
+    SCOPED_TRACE(provider);
+    // A view read between two reads of the results that agree describes exactly those results.
+    Object::Ptr view;
+    std::vector<Object::Ptr> results;
+    ASSERT_TRUE(testing::Eventually(
+        [&] {
+          const std::size_t before = Results(provider).size();
+          view = daemon_->GetJson("/api/v1/providers/" + provider);
+          results = Results(provider);
+          return results.size() == before;
+        },
+        std::chrono::seconds(10)));
+    int not_failed = 0;
+    std::vector<double> totals;
+    for (const auto& r : results) {
+      not_failed += r->getValue<std::string>("outcome") != "fail";
+      if (r->getValue<int>("status_code") > 0)
+        totals.push_back(r->getObject("phases")->getValue<double>("total_ms"));
+    }
+    const double expected_uptime =
+        static_cast<double>(not_failed) / static_cast<double>(results.size());
+    Object::Ptr uptime = view->getObject("uptime");
+    for (const char* window : {"24h", "7d", "30d", "90d"}) {
+      EXPECT_NEAR(uptime->getValue<double>(window), expected_uptime, 1e-9) << window;
+    }
+    if (provider == "adyen") {
+      EXPECT_GT(expected_uptime, 0.0);
+      EXPECT_LT(expected_uptime, 1.0);
+    }
+    std::sort(totals.begin(), totals.end());
+    ASSERT_FALSE(totals.empty());
+    Object::Ptr latency = view->getArray("checks")->getObject(0)->getObject("latency_ms_1h");
+    EXPECT_EQ(latency->getValue<std::size_t>("samples"), totals.size());
+    for (auto [name, q] : {std::pair{"p50", 0.5}, {"p95", 0.95}, {"p99", 0.99}}) {
+      const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(totals.size())));
+      EXPECT_NEAR(latency->getValue<double>(name), totals[std::max<std::size_t>(rank, 1) - 1],
+                  0.002)
+          << name;
+    }
+  }
+  // Stripe's latest answers took at least the simulated 30 ms.
+  Object::Ptr latency = daemon_->GetJson("/api/v1/providers/stripe")
+                            ->getArray("checks")
+                            ->getObject(0)
+                            ->getObject("latency_ms_1h");
+  EXPECT_GE(latency->getValue<double>("p99"), 30.0);
 }
 
 }  // namespace
