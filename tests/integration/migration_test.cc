@@ -99,7 +99,8 @@ void ExpectFixtureRows(const SqliteStore& store) {
   EXPECT_EQ(checks.at("maps/geocode").state, HealthState::kUp);
   std::map<std::string, HealthState> providers;
   for (const auto& p : saved->providers) providers[p.provider] = p.state;
-  EXPECT_EQ(providers, (std::map<std::string, HealthState>{{"maps", HealthState::kUp}, {"stripe", HealthState::kDown}}));
+  EXPECT_EQ(providers, (std::map<std::string, HealthState>{{"maps", HealthState::kUp},
+                                                           {"stripe", HealthState::kDown}}));
 
   auto incidents = store.Incidents({});
   ASSERT_TRUE(incidents.ok()) << incidents.message();
@@ -123,7 +124,8 @@ void ExpectFixtureRows(const SqliteStore& store) {
 TEST(Migrations, ADatabaseOfTheFirstDaemonReleaseIsUpgradedWithEveryRowKept) {
   testing::TempDir dir;
   const std::string path = dir.File("vigil.db");
-  Exec(path, testing::ReadFile(std::string(VIGIL_SOURCE_DIR) + "/tests/testdata/storage/schema-v2.sql"));
+  Exec(path,
+       testing::ReadFile(std::string(VIGIL_SOURCE_DIR) + "/tests/testdata/storage/schema-v2.sql"));
   ASSERT_EQ(UserVersion(path), 2);
   {
     auto store = SqliteStore::Open(path);
@@ -161,14 +163,18 @@ TEST_P(MigrationFromEveryVersion, UpgradesToTheLatestKeepingTheRows) {
   const std::string path = dir.File("vigil.db");
   std::string sql;
   for (int v = 0; v < from; ++v) {
-    for (const std::string& statement : Migrations()[static_cast<std::size_t>(v)]) sql += statement + ";\n";
+    for (const std::string& statement : Migrations()[static_cast<std::size_t>(v)])
+      sql += statement + ";\n";
   }
   // Only the columns of version 1: every later version must still accept them.
-  sql += "INSERT INTO results(ts_ms, provider, check_name, outcome, status_code, dns_ms, connect_ms, tls_ms,"
-         " ttfb_ms, transfer_ms, total_ms, findings, body_excerpt, body_truncated, cert_not_after_ms)"
-         " VALUES (1764000000000, 'stripe', 'balance', 'fail', 500, 1, 2, 3, 4, 5, 15,"
-         " '[{\"kind\":\"status\",\"severity\":\"critical\",\"message\":\"expected 2xx, got 500\"}]', 'oops', 1, NULL);\n";
-  if (from >= 2) sql += "INSERT INTO check_states VALUES ('stripe', 'balance', 'degraded', 1764000000000);\n";
+  sql += R"(INSERT INTO results(ts_ms, provider, check_name, outcome, status_code, dns_ms,
+      connect_ms, tls_ms, ttfb_ms, transfer_ms, total_ms, findings, body_excerpt, body_truncated,
+      cert_not_after_ms) VALUES (1764000000000, 'stripe', 'balance', 'fail', 500, 1, 2, 3, 4, 5, 15,
+      '[{"kind":"status","severity":"critical","message":"expected 2xx, got 500"}]', 'oops', 1, NULL);
+  )";
+  if (from >= 2) {
+    sql += "INSERT INTO check_states VALUES ('stripe', 'balance', 'degraded', 1764000000000);\n";
+  }
   sql += "PRAGMA user_version = " + std::to_string(from) + ";\n";
   Exec(path, sql);
 
@@ -202,7 +208,9 @@ TEST_P(MigrationFromEveryVersion, UpgradesToTheLatestKeepingTheRows) {
 
 INSTANTIATE_TEST_SUITE_P(OlderVersions, MigrationFromEveryVersion,
                          ::testing::Range(1, SqliteStore::LatestSchemaVersion()),
-                         [](const ::testing::TestParamInfo<int>& p) { return "V" + std::to_string(p.param); });
+                         [](const ::testing::TestParamInfo<int>& p) {
+                           return "V" + std::to_string(p.param);
+                         });
 
 }  // namespace
 }  // namespace vigil::storage
