@@ -82,7 +82,9 @@ int App::Start() {
   config::LoadResult loaded = config::LoadConfigFile(options_.config_path, config::SecretSources::FromProcess());
   Prepared prepared = Prepare(loaded);
   if (!prepared.errors.empty()) {
-    for (const auto& e : prepared.errors) std::fputs((e.ToString() + "\n").c_str(), stderr);
+    for (const auto& e : prepared.errors) {
+      core::Log::Error("config", "invalid config; not started", {{"error", e.ToString()}});
+    }
     return 2;
   }
   const std::string db = DatabasePath(options_.state_dir, loaded.config->storage.sqlite);
@@ -265,8 +267,10 @@ void App::Shutdown() {
   if (pipeline_) pipeline_->Stop();  // commits everything already submitted, events included
   if (connectivity_) connectivity_->Stop();
   if (dispatcher_) DrainOutbox(deadline);
-  if (server_) server_->Stop();
-  core::Log::Info("daemon", "stopped");
+  if (server_) {  // it had started
+    server_->Stop();
+    core::Log::Info("daemon", "stopped");
+  }
 }
 
 void App::DrainOutbox(core::SteadyTime deadline) {

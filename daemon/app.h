@@ -59,6 +59,9 @@ class App final : public http::ApiBackend {
   std::optional<probes::quota::Throttle> QuotaThrottle(const std::string& provider) const override {
     return quota_->CurrentThrottle(provider, Now());
   }
+  std::vector<probes::quota::ObservedBudget> QuotaBudgets(const std::string& provider) const override {
+    return quota_->LatestBudgets(provider);
+  }
   void ResetBaseline(const std::string& provider, const std::string& check) override;
   const storage::AlertStore& alert_store() const override { return *store_; }
   core::Status AddSilence(const alerts::Silence& silence) override;

@@ -253,13 +253,17 @@ Object::Ptr Request::CheckView(const config::ProviderConfig& p, const alerts::Ch
 
 // The latest reading of every budget the provider's responses reported, and any throttle.
 Object::Ptr Request::QuotaView(const alerts::ProviderStatus& st) {
+  // The quota model's reports, and after a restart (before new ones) the stored last results'.
   std::map<std::string, std::pair<core::WallTime, const probes::quota::Budget*>> latest;
+  const auto note = [&](core::WallTime at, const probes::quota::Budget& b) {
+    auto it = latest.find(b.dimension);
+    if (it == latest.end() || at > it->second.first) latest[b.dimension] = {at, &b};
+  };
+  const std::vector<probes::quota::ObservedBudget> observed = b_.QuotaBudgets(st.name);
+  for (const auto& o : observed) note(o.at, o.budget);
   for (const auto& c : st.checks) {
     if (!c.last) continue;
-    for (const auto& b : c.last->budgets) {
-      auto it = latest.find(b.dimension);
-      if (it == latest.end() || c.last->time > it->second.first) latest[b.dimension] = {c.last->time, &b};
-    }
+    for (const auto& b : c.last->budgets) note(c.last->time, b);
   }
   Array::Ptr budgets = new Array;
   for (const auto& [dimension, entry] : latest) {

@@ -35,6 +35,8 @@ class ApiBackend {
   virtual void ResetBaseline(const std::string& provider, const std::string& check) = 0;
   // Why and until when probing of the provider is slowed (rate limits), if it is.
   virtual std::optional<probes::quota::Throttle> QuotaThrottle(const std::string& provider) const = 0;
+  // The quota model's latest report of each of the provider's budgets.
+  virtual std::vector<probes::quota::ObservedBudget> QuotaBudgets(const std::string& provider) const = 0;
   // Alerting: the outbox and silences.
   virtual const storage::AlertStore& alert_store() const = 0;
   virtual core::Status AddSilence(const alerts::Silence& silence) = 0;

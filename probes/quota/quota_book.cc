@@ -86,6 +86,7 @@ void QuotaBook::NoteRetry(ProviderState& p, const RateLimitInfo& info, int statu
 }
 
 void QuotaBook::ObserveBudget(ProviderState& p, const Budget& b, core::WallTime now, std::vector<Finding>& findings) {
+  p.latest[b.dimension] = {now, b};
   if (!b.remaining) return;
   auto& samples = p.samples[b.dimension];
   // A new reset time starts a new window: the burn rate of the old one says nothing about it.
@@ -185,6 +186,15 @@ std::optional<Throttle> QuotaBook::Admit(const std::string& provider, core::Wall
     w.next = w.allowance > w.used ? now + (w.window_end - now) / (w.allowance - w.used + 1) : w.window_end;
   }
   return std::nullopt;
+}
+
+std::vector<ObservedBudget> QuotaBook::LatestBudgets(const std::string& provider) const {
+  std::lock_guard lock(mu_);
+  std::vector<ObservedBudget> out;
+  const auto it = providers_.find(provider);
+  if (it == providers_.end()) return out;
+  for (const auto& [dimension, observed] : it->second.latest) out.push_back(observed);
+  return out;
 }
 
 std::optional<Throttle> QuotaBook::CurrentThrottle(const std::string& provider, core::WallTime now) const {

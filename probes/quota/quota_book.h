@@ -30,6 +30,11 @@ struct Throttle {
   std::string reason;  // "429 Too Many Requests, Retry-After 5s", "probe_budget 1%: ..."
 };
 
+struct ObservedBudget {
+  core::WallTime at;  // when the response that reported it was probed
+  Budget budget;
+};
+
 class QuotaBook {
  public:
   // Adopts each provider's quota settings; state of providers that remain is kept.
@@ -42,6 +47,9 @@ class QuotaBook {
   std::optional<Throttle> Admit(const std::string& provider, core::WallTime now);
   // Why and until when probing of `provider` is slowed right now, if it is.
   std::optional<Throttle> CurrentThrottle(const std::string& provider, core::WallTime now) const;
+  // The latest report of each of `provider`'s budgets, by dimension: a budget stays known when
+  // a later response (or a failed probe) says nothing of it.
+  std::vector<ObservedBudget> LatestBudgets(const std::string& provider) const;
 
  private:
   struct Sample {
@@ -62,6 +70,7 @@ class QuotaBook {
     std::optional<Throttle> retry;                      // from 429 / Retry-After
     std::optional<Pacing> pacing;
     std::optional<core::WallTime> learning_until;       // a probe is out to learn the budget
+    std::map<std::string, ObservedBudget> latest;       // by dimension
   };
   void ObserveBudget(ProviderState& p, const Budget& b, core::WallTime now, std::vector<Finding>& findings);
   void UpdatePacing(ProviderState& p, const RateLimitInfo& info, core::WallTime now);

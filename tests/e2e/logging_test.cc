@@ -213,6 +213,27 @@ TEST_F(LoggingE2E, TextFormatKeepsSecretsOutToo) {
   ExpectNoSecret(daemon_->err());
 }
 
+TEST(LoggingArgs, ABrokenConfigAtStartIsLoggedInTheChosenFormatAndExitsTwo) {
+  testing::TempDir dir;
+  const std::string file = dir.Write("broken.yaml", "providers:\n  - name: Bad\n");
+  const auto text = testing::RunProcess({testing::VigilBinary(), "run", "-c", file}, std::chrono::seconds(10));
+  EXPECT_EQ(text.exit_code, 2);
+  EXPECT_NE(text.err.find("broken.yaml:2:11: providers[0].name: invalid name 'Bad'"), std::string::npos) << text.err;
+  EXPECT_EQ(text.err.find("stopped"), std::string::npos) << "it never started";
+  const auto json =
+      testing::RunProcess({testing::VigilBinary(), "run", "-c", file, "--log-format", "json"}, std::chrono::seconds(10));
+  EXPECT_EQ(json.exit_code, 2);
+  std::istringstream lines(json.err);
+  std::size_t errors = 0;
+  for (std::string line; std::getline(lines, line);) {
+    Poco::JSON::Object::Ptr o;
+    ASSERT_NO_THROW(o = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>()) << line;
+    EXPECT_EQ(o->getValue<std::string>("level"), "error") << line;
+    errors += o->getValue<std::string>("error").find("broken.yaml:2:") != std::string::npos;
+  }
+  EXPECT_EQ(errors, 2u) << json.err;
+}
+
 TEST(LoggingArgs, AnUnknownLevelOrFormatIsAUsageError) {
   const auto level =
       testing::RunProcess({testing::VigilBinary(), "run", "-c", "x.yaml", "--log-level", "loud"},

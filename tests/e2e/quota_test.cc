@@ -5,6 +5,8 @@
 #include <Poco/JSON/Object.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "daemon/core/clock.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/test_http_server.h"
@@ -21,8 +23,10 @@ TEST(QuotaE2E, AUsageEndpointFeedsTheQuotaSectionAndTheRatioMetric) {
       std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count() +
       3600;
+  std::atomic<bool> usage_down{false};
   testing::TestHttpServer api(
       [&](const testing::RecordedRequest& r, Poco::Net::HTTPServerResponse& resp) {
+        if (r.uri == "/metered/v1/usage" && usage_down) return testing::Reply(resp, 503, "{}");
         if (r.uri == "/metered/v1/usage") {
           return testing::Reply(
               resp, 200,
@@ -69,7 +73,8 @@ TEST(QuotaE2E, AUsageEndpointFeedsTheQuotaSectionAndTheRatioMetric) {
   Object::Ptr quota = d.GetJson("/api/v1/providers/metered")->getObject("quota");
   EXPECT_TRUE(
       quota->isNull("probing_slowed_until"));  // no probe_budget, no 429: nothing slows probing
-  EXPECT_EQ(d.ProviderState("metered"), "up");
+  EXPECT_TRUE(testing::Eventually([&] { return d.ProviderState("metered") == "up"; }, seconds(10)))
+      << "a budget of 15% is no outage";
 
   std::string m;
   ASSERT_TRUE(testing::Eventually(
@@ -90,6 +95,21 @@ TEST(QuotaE2E, AUsageEndpointFeedsTheQuotaSectionAndTheRatioMetric) {
       std::string::npos);
   EXPECT_EQ(m.find("vigil_quota_remaining_ratio{dimension=\"requests\",provider=\"garbled\"}"),
             std::string::npos);
+
+  // The usage endpoint stops answering: the last budget it reported stays in the view.
+  const std::string observed = budget->getValue<std::string>("observed_at");
+  usage_down = true;
+  ASSERT_TRUE(testing::Eventually(
+      [&] {
+        Array::Ptr a =
+            d.GetJson("/api/v1/providers/metered/results?check=quota&limit=1")->getArray("results");
+        return a->size() && a->getObject(0)->getValue<std::string>("outcome") == "fail";
+      },
+      seconds(15)));
+  Array::Ptr kept = d.GetJson("/api/v1/providers/metered")->getObject("quota")->getArray("budgets");
+  ASSERT_EQ(kept->size(), 1u) << d.Get("/api/v1/providers/metered").body;
+  EXPECT_EQ(kept->getObject(0)->getValue<double>("remaining"), 150);
+  EXPECT_GE(kept->getObject(0)->getValue<std::string>("observed_at"), observed);
 
   // The garbled usage answer: a finding on the `quota` check, no budget, the daemon unharmed.
   Object::Ptr result;

@@ -49,6 +49,23 @@ TEST_F(QuotaBookTest, ThresholdsAreQuotaFindings) {
             std::vector<std::string>{"critical: requests budget: 0.5% left (5 of 1000), resets in 41m, below critical_below 5%"});
 }
 
+TEST_F(QuotaBookTest, ABudgetStaysKnownWhenLaterResponsesSayNothingOfIt) {
+  Configure("{ warn_below: 20% }");
+  const core::WallTime reset = kNow + std::chrono::minutes(41);
+  Observe(Info(500, 1000, reset), kNow);
+  Observe(Info(7, 10, reset, "tokens"), kNow + std::chrono::seconds(1));
+  Observe({}, kNow + std::chrono::seconds(2));       // an answer without rate-limit headers
+  Observe({}, kNow + std::chrono::seconds(3), 0);    // no answer at all
+  const std::vector<ObservedBudget> latest = book_.LatestBudgets("p");
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].budget.dimension, "requests");
+  EXPECT_EQ(latest[0].budget.remaining, 500);
+  EXPECT_EQ(latest[0].at, kNow);
+  EXPECT_EQ(latest[1].budget.dimension, "tokens");
+  EXPECT_EQ(latest[1].at, kNow + std::chrono::seconds(1));
+  EXPECT_TRUE(book_.LatestBudgets("unknown").empty());
+}
+
 TEST_F(QuotaBookTest, ForecastsExhaustionFromTheBurnRate) {
   Configure("{ warn_below: 1% }");
   const core::WallTime reset = kNow + std::chrono::minutes(41);
