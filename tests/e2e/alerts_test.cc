@@ -378,6 +378,24 @@ TEST_F(AlertsE2E, ASilenceHoldsPagesButTheResolveStillArrivesAndEndingItSendsThe
   EXPECT_EQ(Api("POST", "/api/v1/silences", R"({"providers": ["nope"], "duration": "1h"})").status, 400);
   EXPECT_EQ(Api("POST", "/api/v1/silences", R"({"providers": ["adyen"]})").status, 400);
   EXPECT_EQ(Api("POST", "/api/v1/silences", "{not json").status, 400);
+  // Every malformed body is a 400 naming what is wrong.
+  for (const auto& [body, detail] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"providers": ["stripe"], "duration": "1h", "owner": "me"})", "unknown field 'owner'"},
+           {R"({"providers": "stripe", "duration": "1h"})", "providers: expected an array of strings"},
+           {R"({"tags": [1], "duration": "1h"})", "tags: expected an array of strings"},
+           {R"({"duration": "1h"})", "name at least one provider or tag"},
+           {R"({"providers": ["stripe"], "duration": "1h", "ends_at": "2030-01-01T00:00:00Z"})", "exactly one of ends_at and duration"},
+           {R"({"providers": ["stripe"], "duration": "soon"})", "duration: "},
+           {R"({"providers": ["stripe"], "starts_at": "tomorrow", "duration": "1h"})", "starts_at: expected an RFC 3339 time"},
+           {R"({"providers": ["stripe"], "ends_at": "2001-01-01T00:00:00Z"})", "must end after it starts, and in the future"},
+           {R"({"providers": ["stripe"], "duration": "300d", "starts_at": "2040-01-01T00:00:00Z"})", "at most a year"},
+           {R"({"providers": ["stripe"], "duration": "1h", "comment": 5})", "comment: expected a string"},
+           {R"([1, 2])", "a JSON object"}}) {
+    SCOPED_TRACE(body);
+    const testing::HttpResult r = Api("POST", "/api/v1/silences", body);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find(detail), std::string::npos) << r.body;
+  }
   const testing::HttpResult created =
       Api("POST", "/api/v1/silences", R"({"providers": ["stripe", "adyen"], "duration": "1h", "comment": "deploy", "created_by": "ops"})");
   ASSERT_EQ(created.status, 201) << created.body;
