@@ -40,6 +40,10 @@ void HealthTracker::Restore(const SavedState& saved) {
     it->second.machine.Restore(c.state);
     it->second.since = c.since;
   }
+  for (const auto& r : saved.last_results) {
+    auto it = checks_.find(Key(r.provider, r.check));
+    if (it != checks_.end()) it->second.last = std::make_shared<const probes::ProbeResult>(r);
+  }
   for (const auto& p : saved.providers) {
     auto it = providers_.find(p.provider);
     if (it == providers_.end()) continue;

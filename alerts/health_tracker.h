@@ -70,6 +70,7 @@ struct HealthChanges {
 struct SavedState {
   std::vector<CheckStateChange> checks;
   std::vector<CheckStateChange> providers;  // check field unused
+  std::vector<probes::ProbeResult> last_results;  // each check's newest stored result
 };
 
 class HealthTracker {

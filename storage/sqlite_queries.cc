@@ -167,6 +167,12 @@ core::Result<alerts::SavedState> SqliteStore::LoadSavedState() const {
   } catch (const Poco::Exception& e) {
     return core::Result<alerts::SavedState>::Error("cannot read saved state from " + path_ + ": " + e.displayText());
   }
+  // The newest result of each check that has a state: one indexed lookup each.
+  for (const auto& c : saved.checks) {
+    core::Result<std::vector<StoredResult>> last = Results({c.provider, c.check, {}, {}, 1});
+    if (!last.ok()) return last.status();
+    if (!last->empty()) saved.last_results.push_back(std::move(last->front().result));
+  }
   return saved;
 }
 

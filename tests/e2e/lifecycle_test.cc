@@ -165,6 +165,42 @@ TEST_F(LifecycleE2E, KillNineLosesNothingTheApiHadShownAndRestartResumesState) {
   }
 }
 
+TEST_F(LifecycleE2E, ARestartShowsEachChecksLastResultAndTheReasonsAtOnce) {
+  // An hour between probes: after the restart nothing new arrives while the test looks.
+  const std::string token = "lifecycle-token-0123456789";
+  testing::DaemonProcess d(dir_, "server: { api_token: " + token + " }\n" +
+                                     Config(sim_->port(), "", "interval: 1h, timeout: 5s"));
+  const auto probe = [&] {
+    return testing::HttpCall("POST", d.url("/api/v1/providers/okta/probe"), {{"Authorization", "Bearer " + token}});
+  };
+  std::string last_time;
+  for (int i = 0; i < 2 && d.ProviderState("okta") != "down"; ++i) {  // failure_threshold: 2
+    ASSERT_EQ(probe().status, 202);
+    ASSERT_TRUE(testing::Eventually([&] {
+      Object::Ptr check = d.GetJson("/api/v1/providers/okta")->getArray("checks")->getObject(0);
+      if (check->isNull("last_result")) return false;
+      const std::string t = check->getObject("last_result")->getValue<std::string>("time");
+      if (t == last_time) return false;
+      last_time = t;
+      return true;
+    }, std::chrono::seconds(10)));
+  }
+  ASSERT_TRUE(testing::Eventually([&] { return d.ProviderState("okta") == "down"; }, std::chrono::seconds(10)));
+  d.process().Signal(SIGTERM);
+  ASSERT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
+  d.Start();
+  Object::Ptr view = d.GetJson("/api/v1/providers/okta");
+  EXPECT_EQ(view->getValue<std::string>("state"), "down");
+  Array::Ptr reasons = view->getArray("reasons");
+  ASSERT_EQ(reasons->size(), 1u) << "the reasons come back with the last result";
+  EXPECT_EQ(reasons->getObject(0)->getValue<std::string>("kind"), "auth");
+  Object::Ptr check = view->getArray("checks")->getObject(0);
+  ASSERT_FALSE(check->isNull("last_result"));
+  EXPECT_EQ(check->getObject("last_result")->getValue<std::string>("time"), last_time);
+  d.process().Signal(SIGTERM);
+  EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
+}
+
 class NotifyListener {
  public:
   explicit NotifyListener(const std::string& path) : path_(path) {
