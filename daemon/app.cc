@@ -178,6 +178,12 @@ void App::Apply(std::shared_ptr<const config::Config> config, Prepared prepared)
     checks.push_back({t.key, t.check->interval, t.check->interval_when_failing});
     indices.push_back(i);
   }
+  {  // first: readers that find a provider in the new snapshot must find it in the config
+    std::lock_guard lock(config_mu_);
+    config_ = config;
+    runner_ = runner;
+    secrets_ = prepared.secrets;
+  }
   health_->Reconfigure(config);
   alerts_->Reconfigure(config);
   dispatcher_->Configure(config, prepared.secrets);
@@ -192,10 +198,6 @@ void App::Apply(std::shared_ptr<const config::Config> config, Prepared prepared)
     }
     return failing;
   });
-  std::lock_guard lock(config_mu_);
-  config_ = std::move(config);
-  runner_ = std::move(runner);
-  secrets_ = std::move(prepared.secrets);
 }
 
 void App::Reload() {

@@ -101,7 +101,10 @@ void Request::Provider(const std::string& name) {
   const auto config = b_.config();
   const auto snapshot = b_.status();
   const alerts::ProviderStatus& st = FindStatus(*snapshot, name);
-  const config::ProviderConfig& p = *config->FindProvider(name);
+  // A reload publishes the config and the snapshot one after the other: both must know it.
+  const config::ProviderConfig* found = config->FindProvider(name);
+  if (!found) throw HttpError{404, "not_found", "no provider named '" + name + "'"};
+  const config::ProviderConfig& p = *found;
   auto o = NewObject();
   o->set("name", st.name);
   o->set("title", p.title);

@@ -7,7 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "daemon/simulate/simulator.h"
 #include "tests/support/daemon_process.h"
@@ -163,6 +165,37 @@ TEST_F(LifecycleE2E, KillNineLosesNothingTheApiHadShownAndRestartResumesState) {
     d.process().Signal(SIGTERM);
     EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
   }
+}
+
+TEST_F(LifecycleE2E, ReadersDuringReloadsNeverSeeAHalfAppliedConfig) {
+  // A provider appears and disappears with every reload while clients keep asking for it; a
+  // reader that found it in the new status but not yet in the new config used to crash the daemon.
+  testing::DaemonProcess d(dir_, Config(sim_->port()));
+  std::atomic<bool> done{false};
+  std::atomic<int> answers{0}, failures{0};
+  std::thread reader([&] {
+    while (!done) {
+      for (const char* path : {"/api/v1/providers/sendgrid", "/providers/sendgrid", "/api/v1/providers",
+                               "/api/v1/providers/sendgrid/results"}) {
+        const int status = d.Get(path).status;
+        (status == 200 || status == 404 ? answers : failures)++;
+      }
+    }
+  });
+  for (int i = 0; i < 20; ++i) {
+    const bool with = i % 2 == 0;
+    d.RewriteConfig(Config(sim_->port(), with ? "sendgrid" : ""));
+    d.process().Signal(SIGHUP);
+    ASSERT_TRUE(testing::Eventually([&] { return (d.Get("/api/v1/providers/sendgrid").status == 200) == with; },
+                                    std::chrono::seconds(10)))
+        << "reload " << i << "\n" << d.process().err();
+  }
+  done = true;
+  reader.join();
+  EXPECT_EQ(failures, 0) << "every read is answered 200 or 404";
+  EXPECT_GT(answers, 20);
+  d.process().Signal(SIGTERM);
+  EXPECT_EQ(d.process().Wait(std::chrono::seconds(10)), 0);
 }
 
 TEST_F(LifecycleE2E, ARestartShowsEachChecksLastResultAndTheReasonsAtOnce) {

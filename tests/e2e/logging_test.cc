@@ -99,8 +99,14 @@ class LoggingE2E : public ::testing::Test {
                                     "  - name: extra\n    base_url: " + provider_->url("") +
                                         "/extra\n    checks: [{ name: ping, path: /ping }]\n"));
     daemon_->Signal(SIGHUP);
-    ASSERT_TRUE(testing::Eventually([&] { return Get("/api/v1/providers/extra").status == 200; },
-                                    std::chrono::seconds(10)))
+    testing::HttpResult extra;
+    ASSERT_TRUE(testing::Eventually(
+        [&] {
+          extra = Get("/api/v1/providers/extra");
+          return extra.status == 200;
+        },
+        std::chrono::seconds(10)))
+        << extra.status << " " << extra.body << "\n"
         << daemon_->err();
     dir_.Write("vigil.yaml", Config(", expires_at: \"${env:LOG_NEW}\""));
     daemon_->Signal(SIGHUP);
