@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#include "alerts/notifier.h"
-#include "alerts/payloads.h"
-#include "daemon/core/duration.h"
+#include "daemon/core/log.h"
 
 namespace vigil::daemon {
 namespace {

@@ -22,8 +22,8 @@
 #include "config/config.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
-#include "probes/http_client.h"
 #include "daemon/outbox_delivery.h"
+#include "probes/http_client.h"
 #include "storage/alert_store.h"
 
 namespace vigil::daemon {
