@@ -1,10 +1,13 @@
 #include "alerts/health_tracker.h"
 
+#include <algorithm>
+
 namespace vigil::alerts {
 
 void HealthChanges::Append(HealthChanges&& other) {
   for (auto& c : other.checks) checks.push_back(std::move(c));
   for (auto& t : other.transitions) transitions.push_back(std::move(t));
+  for (auto& m : other.maintenance) maintenance.push_back(std::move(m));
 }
 
 HealthTracker::HealthTracker(std::shared_ptr<const config::Config> config) { Reconfigure(std::move(config)); }
@@ -49,7 +52,42 @@ void HealthTracker::Restore(const SavedState& saved) {
     if (it == providers_.end()) continue;
     it->second.state = p.state;
     it->second.since = p.since;
-    it->second.incident_open = p.state == HealthState::kDown || p.state == HealthState::kDegraded;
+  }
+  for (const auto& name : saved.open_incidents) {
+    if (auto it = providers_.find(name); it != providers_.end()) it->second.incident_open = true;
+  }
+  for (const auto& m : saved.maintenance) {
+    if (auto it = providers_.find(m.provider); it != providers_.end()) {
+      it->second.maintenance = config::ActiveMaintenance{m.start, m.until, m.reason};
+    }
+  }
+}
+
+HealthChanges HealthTracker::Advance(core::WallTime now) {
+  HealthChanges changes;
+  for (const auto& p : config_->providers) {
+    ProviderEntry& e = providers_.at(p.name);
+    std::optional<config::ActiveMaintenance> active = config_->MaintenanceOf(p.name, now);
+    if (e.maintenance && !active) {
+      LeaveMaintenance(p, e, std::min(now, e.maintenance->until), changes);
+    } else if (e.maintenance) {
+      e.maintenance->until = active->until;  // a window that runs into the next goes on
+    } else if (active) {
+      e.maintenance = active;
+      changes.maintenance.push_back({p.name, active->start, active->until, active->reason, std::nullopt});
+    }
+  }
+  return changes;
+}
+
+void HealthTracker::LeaveMaintenance(const config::ProviderConfig& p, ProviderEntry& e, core::WallTime at,
+                                     HealthChanges& out) {
+  out.maintenance.push_back({p.name, e.maintenance->start, e.maintenance->until, e.maintenance->reason, at});
+  e.maintenance.reset();
+  const bool bad = e.state == HealthState::kDown || e.state == HealthState::kDegraded;
+  if (bad && !e.incident_open) {  // still failing after the planned work: now it is an incident
+    e.incident_open = true;
+    out.transitions.push_back({p.name, HealthState::kMaintenance, e.state, at, ReasonsOf(p), IncidentAction::kOpen});
   }
 }
 
@@ -93,16 +131,21 @@ HealthChanges HealthTracker::Observe(const probes::ProbeResult& r) {
   if (computed == provider.state || (computed == HealthState::kUnknown && provider.state != HealthState::kUnknown)) {
     return changes;
   }
-  ProviderTransition t{r.provider, provider.state, computed, r.time, ReasonsOf(*p), IncidentAction::kNone};
+  // Stored times never go backwards (a probe that started before the last change ends after it).
+  const core::WallTime at = std::max(r.time, provider.since);
+  ProviderTransition t{r.provider, provider.state, computed, at, ReasonsOf(*p), IncidentAction::kNone};
   const bool bad = computed == HealthState::kDown || computed == HealthState::kDegraded;
-  if (bad) {
-    t.incident = provider.incident_open ? IncidentAction::kUpdate : IncidentAction::kOpen;
-  } else if (provider.incident_open) {
+  if (bad && provider.incident_open) {
+    t.incident = IncidentAction::kUpdate;
+  } else if (bad && !provider.maintenance) {  // no incident opens during planned work
+    t.incident = IncidentAction::kOpen;
+    provider.incident_open = true;
+  } else if (!bad && provider.incident_open) {
     t.incident = IncidentAction::kClose;
+    provider.incident_open = false;
   }
-  provider.incident_open = bad;
   provider.state = computed;
-  provider.since = r.time;
+  provider.since = at;
   changes.transitions.push_back(std::move(t));
   return changes;
 }
@@ -113,6 +156,7 @@ ProviderStatus HealthTracker::StatusOf(const config::ProviderConfig& p) const {
   s.name = p.name;
   s.state = e.state;
   s.since = e.since;
+  s.maintenance = e.maintenance;
   s.reasons = ReasonsOf(p);
   s.recommended = Recommend(p.name, e.state, p.fallback, [&](const std::string& f) { return StateOf(f); });
   for (const auto& c : p.checks) {

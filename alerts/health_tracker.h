@@ -2,6 +2,8 @@
 // incidents (SPEC §3), using one CheckHealth state machine per check. A provider is the worst
 // of its checks; an incident is a period in which a provider is not up (it opens when the
 // provider leaves up, records every change while open, and closes when it is up again).
+// Maintenance windows (Advance) are periods of their own: health is still tracked inside one,
+// but no incident opens during it; a failure that outlasts the window opens one at its end.
 // Observe() returns every change so the caller stores it in the same transaction as the
 // results. Not thread-safe: owned by the pipeline thread; Snapshot() copies for readers.
 #pragma once
@@ -33,11 +35,12 @@ struct CheckStatus {
 
 struct ProviderStatus {
   std::string name;
-  HealthState state = HealthState::kUnknown;
+  HealthState state = HealthState::kUnknown;  // what the checks say, also during maintenance
   core::WallTime since;
   std::vector<Reason> reasons;
   std::string recommended;
   std::vector<CheckStatus> checks;
+  std::optional<config::ActiveMaintenance> maintenance;  // set while in a maintenance window
 };
 
 struct CheckStateChange {
@@ -59,10 +62,20 @@ struct ProviderTransition {
   IncidentAction incident = IncidentAction::kNone;
 };
 
+// A provider entering a maintenance window (`ended` empty) or leaving it.
+struct MaintenanceChange {
+  std::string provider;
+  core::WallTime start;
+  core::WallTime until;  // the window's planned end
+  std::string reason;
+  std::optional<core::WallTime> ended;
+};
+
 struct HealthChanges {
   std::vector<CheckStateChange> checks;
   std::vector<ProviderTransition> transitions;  // in the order they happened
-  bool empty() const { return checks.empty() && transitions.empty(); }
+  std::vector<MaintenanceChange> maintenance;
+  bool empty() const { return checks.empty() && transitions.empty() && maintenance.empty(); }
   void Append(HealthChanges&& other);
 };
 
@@ -71,6 +84,8 @@ struct SavedState {
   std::vector<CheckStateChange> checks;
   std::vector<CheckStateChange> providers;  // check field unused
   std::vector<probes::ProbeResult> last_results;  // each check's newest stored result
+  std::vector<MaintenanceChange> maintenance;     // periods still open
+  std::vector<std::string> open_incidents;        // providers with an incident still open
 };
 
 class HealthTracker {
@@ -82,6 +97,8 @@ class HealthTracker {
   void Reconfigure(std::shared_ptr<const config::Config> config);
   void Restore(const SavedState& saved);
   HealthChanges Observe(const probes::ProbeResult& result);
+  // Enters and leaves maintenance windows as of `now`; call before the results of a batch.
+  HealthChanges Advance(core::WallTime now);
 
   // The current view of one provider (REQUIRES: it is configured), or of all of them.
   ProviderStatus StatusOf(const config::ProviderConfig& provider) const;
@@ -98,8 +115,10 @@ class HealthTracker {
     HealthState state = HealthState::kUnknown;
     core::WallTime since;
     bool incident_open = false;
+    std::optional<config::ActiveMaintenance> maintenance;
     const config::ProviderConfig* config = nullptr;
   };
+  void LeaveMaintenance(const config::ProviderConfig& p, ProviderEntry& e, core::WallTime at, HealthChanges& out);
   static std::string Key(const std::string& provider, const std::string& check) { return provider + "/" + check; }
   HealthState Computed(const config::ProviderConfig& p) const;
   std::vector<Reason> ReasonsOf(const config::ProviderConfig& p) const;

@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
   }
   auto store = storage::SqliteStore::Open(dir.File("bench.db"));
   if (!store.ok()) return 3;
-  daemon::HealthStage health(loaded.config);
+  daemon::HealthStage health(loaded.config, core::SystemClock::Instance());
   daemon::Metrics metrics(health);
   daemon::ResultPipeline pipeline(**store, 1'000'000);
   pipeline.AddStage(&health);

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <algorithm>
+
 namespace vigil::config {
 
 const char* SeverityName(Severity s) { return s == Severity::kWarn ? "warn" : "critical"; }
@@ -85,6 +87,23 @@ const char* NotifierTypeName(NotifierConfig::Type t) {
     case NotifierConfig::Type::kAlertmanager: return "alertmanager";
   }
   return "webhook";
+}
+
+std::optional<ActiveMaintenance> Config::MaintenanceOf(std::string_view provider, core::WallTime now) const {
+  std::optional<ActiveMaintenance> active;
+  for (const auto& m : maintenance) {
+    if (!AppliesTo(m.window, provider)) continue;
+    const std::optional<core::WallTime> end = CurrentWindowEnd(m.window, now);
+    if (!end) continue;
+    const core::WallTime start = CurrentWindowStart(m.window, now).value_or(now);
+    if (!active) {
+      active = ActiveMaintenance{start, *end, m.reason};
+    } else {
+      active->start = std::min(active->start, start);
+      active->until = std::max(active->until, *end);
+    }
+  }
+  return active;
 }
 
 std::size_t Config::CheckCount() const {

@@ -196,6 +196,9 @@ struct ProviderConfig {
   QuotaConfig quota;
   std::vector<CheckConfig> checks;  // with OAuth2, also a synthetic "auth" check: the token request;
                                     // with quota.endpoint, a "quota" check reading it
+  // How many instances on one shared store must see the provider down (SPEC §3); 1 until
+  // storage.postgres lands, which is all one instance can count.
+  int quorum = 1;
   SourcePos pos;
 
   const CheckConfig* FindCheck(std::string_view check) const;
@@ -208,8 +211,18 @@ struct ServerConfig {
   std::string public_url; // how people reach the status page, for links in alerts; default http://LISTEN
 };
 
+// How long each kind of history is kept (SPEC §2 `storage.retention`); raw < minute < hour.
+struct RetentionConfig {
+  Millis raw{14LL * 86'400'000};           // raw results
+  Millis minute{90LL * 86'400'000};        // per-minute rollups
+  Millis hour{400LL * 86'400'000};         // per-hour rollups, transitions and incidents
+  Millis deliveries{30LL * 86'400'000};    // delivered and suppressed alert events, their attempts
+  Millis dead_letters{90LL * 86'400'000};  // dead alert events
+};
+
 struct StorageConfig {
   std::string sqlite = "vigil.db";  // relative paths resolve against the state directory
+  RetentionConfig retention;
 };
 
 struct InstanceConfig {
@@ -266,6 +279,13 @@ struct ConnectivityConfig {
   Millis timeout{5'000};
 };
 
+// A maintenance window a provider is in now.
+struct ActiveMaintenance {
+  core::WallTime start;
+  core::WallTime until;
+  std::string reason;
+};
+
 struct Config {
   std::string path;  // as given on the command line
   std::string dir;   // absolute folder of the config file
@@ -284,6 +304,8 @@ struct Config {
   const ProviderConfig* FindProvider(std::string_view name) const;
   const NotifierConfig* FindNotifier(std::string_view name) const;
   std::size_t CheckCount() const;
+  // The maintenance `provider` is in at `now` (windows that overlap count as one), if any.
+  std::optional<ActiveMaintenance> MaintenanceOf(std::string_view provider, core::WallTime now) const;
   // The status page's base URL, without a trailing slash: server.public_url, else http://listen.
   std::string PublicUrl() const;
 };

@@ -14,6 +14,7 @@
 #include "config/auth_loader.h"
 #include "config/check_loader.h"
 #include "config/quota_loader.h"
+#include "daemon/core/duration.h"
 
 namespace vigil::config {
 namespace {
@@ -39,6 +40,8 @@ std::string ValidateListen(const std::string& listen) {
   return "";
 }
 
+constexpr Millis kLongestRetention{10LL * 366 * 86'400'000};  // ten years
+
 class ConfigLoader {
  public:
   explicit ConfigLoader(YamlReader& r) : r_(r) {}
@@ -55,8 +58,9 @@ class ConfigLoader {
     if (const YAML::Node n = root["scheduler"]) Scheduler(n, c.scheduler);
     if (const YAML::Node n = root["defaults"]) {
       if (r_.ExpectMap(n, "defaults", {"interval", "interval_when_failing", "timeout", "failure_threshold",
-                                       "success_threshold", "max_body", "follow_redirects"})) {
+                                       "success_threshold", "max_body", "follow_redirects", "quorum"})) {
         ReadCheckDefaults(r_, n, "defaults", defaults_);
+        if (n["quorum"]) quorum_ = Quorum(n["quorum"], "defaults.quorum");
       }
     }
     const YAML::Node providers = root["providers"];
@@ -114,12 +118,42 @@ class ConfigLoader {
   }
 
   void Storage(const YAML::Node& n, StorageConfig& s) {
-    if (!r_.ExpectMap(n, "storage", {"sqlite"}, {"retention", "postgres"})) return;
+    if (!r_.ExpectMap(n, "storage", {"sqlite", "retention"}, {"postgres"})) return;
     if (n["sqlite"]) {
       if (auto v = r_.String(n["sqlite"], "storage.sqlite")) {
         if (v->empty()) r_.Fail(n["sqlite"], "storage.sqlite", "must not be empty");
         s.sqlite = *v;
       }
+    }
+    if (n["retention"]) Retention(n["retention"], s.retention);
+  }
+
+  void Retention(const YAML::Node& n, RetentionConfig& r) {
+    if (!r_.ExpectMap(n, "storage.retention", {"raw", "minute", "hour", "deliveries", "dead_letters"})) return;
+    const auto window = [&](const char* name, Millis& out) {
+      if (!n[name]) return;
+      const std::string key = ChildKey("storage.retention", name);
+      if (std::optional<Millis> v = r_.Duration(n[name], key, kLongestRetention)) {
+        if (*v < std::chrono::minutes(1)) {
+          r_.Fail(n[name], key, "must be at least 1m");
+        } else {
+          out = *v;
+        }
+      }
+    };
+    window("raw", r.raw);
+    window("minute", r.minute);
+    window("hour", r.hour);
+    window("deliveries", r.deliveries);
+    window("dead_letters", r.dead_letters);
+    // Each coarser level must outlive the finer one it replaces.
+    if (r.minute <= r.raw) {
+      r_.Fail(n["minute"] ? n["minute"] : n, "storage.retention.minute",
+              "must be longer than raw (" + core::FormatDuration(r.raw) + ")");
+    }
+    if (r.hour <= r.minute) {
+      r_.Fail(n["hour"] ? n["hour"] : n, "storage.retention.hour",
+              "must be longer than minute (" + core::FormatDuration(r.minute) + ")");
     }
   }
 
@@ -158,7 +192,7 @@ class ConfigLoader {
 
   std::optional<ProviderConfig> Provider(const YAML::Node& n, const std::string& key) {
     if (!r_.ExpectMap(n, key, {"name", "title", "base_url", "fallback", "depends_on", "tags", "tls", "auth", "quota",
-                               "checks"})) {
+                               "checks", "quorum"})) {
       return std::nullopt;
     }
     ProviderConfig p;
@@ -179,6 +213,7 @@ class ConfigLoader {
       // Already reported: keep the checks from also saying "needs the provider's base_url".
       if (p.base_url.empty()) p.base_url = "http://invalid.base-url.invalid";
     }
+    p.quorum = n["quorum"] ? Quorum(n["quorum"], ChildKey(key, "quorum")) : quorum_;
     if (n["fallback"]) p.fallback = r_.StringList(n["fallback"], ChildKey(key, "fallback"));
     if (n["depends_on"]) p.depends_on = r_.StringList(n["depends_on"], ChildKey(key, "depends_on"));
     if (n["tags"]) p.tags = r_.StringList(n["tags"], ChildKey(key, "tags"));
@@ -210,6 +245,16 @@ class ConfigLoader {
       }
     }
     return p;
+  }
+
+  // One instance can only count itself: a larger quorum needs the shared store.
+  int Quorum(const YAML::Node& n, const std::string& key) {
+    const std::optional<long long> v = r_.Integer(n, key, 1, 100);
+    if (v && *v > 1) {
+      r_.Fail(n, key, "a quorum above 1 needs several instances on one shared store (storage.postgres), "
+                      "which this version of vigil does not support yet");
+    }
+    return static_cast<int>(v.value_or(1));
   }
 
   void CrossCheck(const YAML::Node& providers, const Config& c) {
@@ -245,6 +290,7 @@ class ConfigLoader {
 
   YamlReader& r_;
   CheckDefaults defaults_;
+  int quorum_ = 1;
 };
 
 std::string AbsoluteDir(const std::string& path) {

@@ -271,6 +271,14 @@ std::optional<core::WallTime> CurrentWindowEnd(const Window& window, core::WallT
   return end;
 }
 
+std::optional<core::WallTime> CurrentWindowStart(const Window& window, core::WallTime now) {
+  std::optional<core::WallTime> start;
+  for (const Interval& i : OccurrencesNear(window, now, kLookBackDays, 1)) {
+    if (i.Contains(now) && (!start || i.start < *start)) start = i.start;
+  }
+  return start;
+}
+
 std::optional<core::WallTime> NextWindowStart(const Window& window, core::WallTime now) {
   std::optional<core::WallTime> next;
   for (const Interval& i : OccurrencesNear(window, now, 1, kLookBackDays)) {

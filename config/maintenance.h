@@ -66,6 +66,10 @@ bool InWindow(const Window& window, core::WallTime now);
 // ahead). nullopt when `now` is not in the window.
 std::optional<core::WallTime> CurrentWindowEnd(const Window& window, core::WallTime now);
 
+// When the maintenance that `now` is in began: the earliest start of the occurrences containing
+// `now`. nullopt when `now` is not in the window.
+std::optional<core::WallTime> CurrentWindowStart(const Window& window, core::WallTime now);
+
 // The start of the first occurrence after `now` (for the status page), or nullopt when there
 // is none (a one-off window that has begun).
 std::optional<core::WallTime> NextWindowStart(const Window& window, core::WallTime now);

@@ -249,10 +249,10 @@ std::optional<std::string> YamlReader::Name(const YAML::Node& node, std::string_
   return v;
 }
 
-std::optional<Millis> YamlReader::Duration(const YAML::Node& node, std::string_view key) {
+std::optional<Millis> YamlReader::Duration(const YAML::Node& node, std::string_view key, Millis max) {
   std::optional<std::string> v = Scalar(node, key);
   if (!v) return std::nullopt;
-  core::Result<Millis> d = core::ParseDuration(*v);
+  core::Result<Millis> d = core::ParseDuration(*v, max);
   if (!d.ok()) {
     Fail(node, key, d.message());
     return std::nullopt;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/core/duration.h"
 
 namespace vigil::config {
 
@@ -56,7 +57,7 @@ class YamlReader {
   std::optional<Literal> LiteralValue(const YAML::Node& node, std::string_view key);
   std::optional<std::string> Secret(const YAML::Node& node, std::string_view key);
   std::optional<std::string> Name(const YAML::Node& node, std::string_view key);
-  std::optional<Millis> Duration(const YAML::Node& node, std::string_view key);
+  std::optional<Millis> Duration(const YAML::Node& node, std::string_view key, Millis max = core::kYear);
   std::optional<long long> Integer(const YAML::Node& node, std::string_view key, long long min,
                                    long long max);
   std::optional<double> Number(const YAML::Node& node, std::string_view key);

@@ -18,15 +18,6 @@ constexpr auto kAlertTick = std::chrono::seconds(1);
 
 }  // namespace
 
-std::string DatabasePath(const std::string& state_dir, const std::string& sqlite) {
-  if (!sqlite.empty() && sqlite.front() == '/') return sqlite;
-  std::string dir = state_dir;
-  if (dir.empty()) {
-    if (const char* env = std::getenv("STATE_DIRECTORY")) dir = std::string(env).substr(0, std::string(env).find(':'));
-  }
-  return dir.empty() ? sqlite : dir + "/" + sqlite;
-}
-
 App::App(AppOptions options) : options_(std::move(options)) {}
 
 App::~App() { Shutdown(); }
@@ -38,7 +29,7 @@ std::shared_ptr<const config::Config> App::config() const {
 
 std::string App::NotReadyReason() const {
   if (stopping_) return "shutting down";
-  if (!store_->Writable()) return "the database " + store_->path() + " is not writable";
+  if (!store_->Writable()) return "the database (" + store_->Describe() + ") is not writable";
   return "";
 }
 
@@ -87,16 +78,16 @@ int App::Start() {
     }
     return 2;
   }
-  const std::string db = DatabasePath(options_.state_dir, loaded.config->storage.sqlite);
+  const std::string db = storage::DatabasePath(options_.state_dir, loaded.config->storage.sqlite);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::absolute(db).parent_path(), ec);
-  auto store = storage::SqliteStore::Open(db);
+  auto store = storage::OpenStore(loaded.config->storage, options_.state_dir);
   if (!store.ok()) {
     core::Log::Error("storage", store.message());
     return 3;
   }
   store_ = std::move(store).value();
-  health_ = std::make_unique<HealthStage>(loaded.config);
+  health_ = std::make_unique<HealthStage>(loaded.config, core::SystemClock::Instance());
   core::Result<alerts::SavedState> saved = store_->LoadSavedState();
   if (!saved.ok()) {
     core::Log::Error("storage", saved.message());
@@ -133,6 +124,10 @@ int App::Start() {
     pipeline_->SubmitTick();
   });
   pipeline_->Start();
+  retention_ = std::make_unique<storage::RetentionTask>(*store_, core::SystemClock::Instance(), metrics_.get());
+  retention_->Configure(loaded.config->storage.retention);
+  retention_->Start();
+  metrics_->SetStoreSize([this] { return store_->SizeBytes(); });
   pool_ = std::make_unique<WorkerPool>(loaded.config->scheduler.workers, static_cast<std::size_t>(loaded.config->scheduler.queue));
   scheduler_ = std::make_unique<Scheduler>(core::SystemClock::Instance(), *pool_, metrics_.get(), &quota_gate_);
   Apply(loaded.config, std::move(prepared));
@@ -168,6 +163,7 @@ App::Prepared App::Prepare(const config::LoadResult& loaded) {
 
 void App::Apply(std::shared_ptr<const config::Config> config, Prepared prepared) {
   quota_->Configure(*config);
+  if (retention_) retention_->Configure(config->storage.retention);
   core::Log::SetSecrets(prepared.secrets);
   std::shared_ptr<probes::CheckRunner> runner = std::move(prepared.runner);
   std::vector<ScheduledCheck> checks;
@@ -266,6 +262,7 @@ void App::Shutdown() {
     }
     pool_->Stop();
   }
+  if (retention_) retention_->Stop();
   if (pipeline_) pipeline_->Stop();  // commits everything already submitted, events included
   if (connectivity_) connectivity_->Stop();
   if (dispatcher_) DrainOutbox(deadline);

@@ -26,13 +26,10 @@
 #include "daemon/worker_pool.h"
 #include "probes/check_runner.h"
 #include "probes/poco_http_client.h"
-#include "storage/sqlite_store.h"
+#include "storage/retention.h"
+#include "storage/store.h"
 
 namespace vigil::daemon {
-
-// Where the database of `sqlite` (storage.sqlite) lives: as is when absolute, else under
-// `state_dir`, else $STATE_DIRECTORY (systemd), else the working directory.
-std::string DatabasePath(const std::string& state_dir, const std::string& sqlite);
 
 struct AppOptions {
   std::string config_path;
@@ -52,6 +49,7 @@ class App final : public http::ApiBackend {
   std::shared_ptr<const config::Config> config() const override;
   std::shared_ptr<const StatusSnapshot> status() const override { return health_->snapshot(); }
   const storage::ResultStore& store() const override { return *store_; }
+  const storage::HistoryStore& history() const override { return *store_; }
   std::string RenderMetrics() override { return metrics_->Render(); }
   std::string NotReadyReason() const override;
   std::vector<std::string> ProbeNow(const std::string& provider) override;
@@ -89,7 +87,8 @@ class App final : public http::ApiBackend {
   std::shared_ptr<probes::CheckRunner> runner_;   // GUARDED_BY(config_mu_)
   std::shared_ptr<core::SecretRegistry> secrets_;  // GUARDED_BY(config_mu_)
 
-  std::unique_ptr<storage::SqliteStore> store_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::RetentionTask> retention_;
   probes::PocoHttpClient client_;
   probes::PocoHttpClient alert_client_;  // its own, so shutdown can cut deliveries short apart from probes
   std::shared_ptr<probes::quota::QuotaBook> quota_ = std::make_shared<probes::quota::QuotaBook>();

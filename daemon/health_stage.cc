@@ -12,7 +12,8 @@ const alerts::ProviderStatus* StatusSnapshot::Find(std::string_view name) const 
   return nullptr;
 }
 
-HealthStage::HealthStage(std::shared_ptr<const config::Config> config) : tracker_(std::move(config)) {
+HealthStage::HealthStage(std::shared_ptr<const config::Config> config, const core::Clock& clock)
+    : clock_(clock), tracker_(std::move(config)) {
   PublishAllLocked();
 }
 
@@ -40,7 +41,11 @@ std::vector<alerts::ProviderStatus> HealthStage::CurrentStatuses() const {
 
 void HealthStage::Prepare(storage::WriteBatch& batch) {
   std::lock_guard lock(mu_);
-  for (const auto& r : batch.results) batch.health.Append(tracker_.Observe(r));
+  batch.health.Append(tracker_.Advance(clock_.Now()));
+  for (auto& r : batch.results) {
+    r.maintenance = tracker_.config().MaintenanceOf(r.provider, r.time).has_value();
+    batch.health.Append(tracker_.Observe(r));
+  }
 }
 
 void HealthStage::Published(const storage::WriteBatch& batch) {
@@ -58,7 +63,7 @@ void HealthStage::PublishAllLocked() {
 
 void HealthStage::PublishLocked(const storage::WriteBatch& batch) {
   // A transition can change other providers' `recommended`: rebuild everything (rare).
-  if (!batch.health.transitions.empty()) return PublishAllLocked();
+  if (!batch.health.transitions.empty() || !batch.health.maintenance.empty()) return PublishAllLocked();
   std::set<std::string_view> touched;
   for (const auto& r : batch.results) touched.insert(r.provider);
   auto next = std::make_shared<StatusSnapshot>(*snapshot_);

@@ -1,5 +1,7 @@
 // HealthStage: the pipeline stage that runs the HealthTracker. Before each commit it turns the
-// batch's results into health changes stored in the same transaction; after the commit it
+// batch's results into health changes stored in the same transaction (and marks the results
+// that fell in a maintenance window, for uptime; every batch, ticks included, also enters and
+// leaves maintenance windows as the clock says); after the commit it
 // publishes a fresh status snapshot for the API. The snapshot is what readers (API, page,
 // metrics) see: immutable, swapped atomically. Thread-safe: the tracker is guarded because a
 // reload reconfigures it from the main thread.
@@ -23,7 +25,8 @@ struct StatusSnapshot {
 
 class HealthStage final : public PipelineStage {
  public:
-  explicit HealthStage(std::shared_ptr<const config::Config> config);
+  // `clock` says when maintenance windows begin and end.
+  HealthStage(std::shared_ptr<const config::Config> config, const core::Clock& clock);
 
   void Restore(const alerts::SavedState& saved);
   void Reconfigure(std::shared_ptr<const config::Config> config);
@@ -38,6 +41,7 @@ class HealthStage final : public PipelineStage {
   void PublishAllLocked();                              // REQUIRES: mu_ held
   void PublishLocked(const storage::WriteBatch& batch);  // REQUIRES: mu_ held
 
+  const core::Clock& clock_;
   mutable std::mutex mu_;
   alerts::HealthTracker tracker_;                // GUARDED_BY(mu_)
   std::shared_ptr<const StatusSnapshot> snapshot_;  // GUARDED_BY(mu_)

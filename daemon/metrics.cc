@@ -88,6 +88,16 @@ Metrics::Metrics(const HealthStage& health)
       offline_(prometheus::BuildGauge().Name("vigil_monitor_offline")
                    .Help("1 while the monitor considers its own network down and pages nobody about providers")
                    .Register(*registry_).Add({})),
+      storage_pruned_(prometheus::BuildCounter().Name("vigil_storage_pruned_rows_total")
+                          .Help("Rows removed by retention, by what they held (storage.retention)").Register(*registry_)),
+      storage_errors_(prometheus::BuildCounter().Name("vigil_storage_retention_errors_total")
+                          .Help("Retention steps (backfill, prune, reclaim) that failed and will be retried")
+                          .Register(*registry_)),
+      backfill_pending_(prometheus::BuildGauge().Name("vigil_storage_backfill_pending_rows")
+                            .Help("Raw results from before rollups existed, still to be rolled up")
+                            .Register(*registry_).Add({})),
+      store_size_(prometheus::BuildGauge().Name("vigil_storage_size_bytes")
+                      .Help("Size of the database on disk, its write-ahead log included").Register(*registry_).Add({})),
       lag_(scheduler_lag_.Add({}, LagBuckets())) {
   prometheus::BuildGauge().Name("vigil_build_info").Help("Always 1; the labels carry the version")
       .Register(*registry_).Add({{"version", VIGIL_VERSION}}).Set(1);
@@ -96,6 +106,22 @@ Metrics::Metrics(const HealthStage& health)
   scheduler_skipped_.Add({{"reason", "worker queue full"}});
   pipeline_problems_.Add({{"problem", "result_dropped"}});
   pipeline_problems_.Add({{"problem", "store_write_error"}});
+  for (auto kind : {storage::PruneKind::kRaw, storage::PruneKind::kMinute, storage::PruneKind::kHour,
+                    storage::PruneKind::kDeliveries, storage::PruneKind::kDeadLetters}) {
+    storage_pruned_.Add({{"kind", storage::PruneKindName(kind)}});
+  }
+}
+
+void Metrics::Pruned(storage::PruneKind kind, int64_t rows) {
+  storage_pruned_.Add({{"kind", storage::PruneKindName(kind)}}).Increment(static_cast<double>(rows));
+}
+
+void Metrics::Backfilled(const storage::BackfillProgress& progress) {
+  backfill_pending_.Set(static_cast<double>(progress.pending));
+}
+
+void Metrics::RetentionFailed(const std::string& operation) {
+  storage_errors_.Add({{"operation", operation}}).Increment();
 }
 
 void Metrics::OnStarted(const std::string&, double lag_seconds) { lag_.Observe(std::max(0.0, lag_seconds)); }
@@ -301,9 +327,15 @@ void Metrics::SetAlertSources(std::function<int64_t()> outbox_depth, std::functi
   offline_source_ = std::move(offline);
 }
 
+void Metrics::SetStoreSize(std::function<int64_t()> bytes) {
+  std::lock_guard lock(mu_);
+  store_size_source_ = std::move(bytes);
+}
+
 std::string Metrics::Render() {
   {
     std::lock_guard lock(mu_);
+    if (store_size_source_) store_size_.Set(static_cast<double>(store_size_source_()));
     if (outbox_depth_source_) outbox_depth_.Set(static_cast<double>(outbox_depth_source_()));
     if (offline_source_) offline_.Set(offline_source_() ? 1 : 0);
   }

@@ -23,10 +23,14 @@
 #include "daemon/health_stage.h"
 #include "daemon/result_pipeline.h"
 #include "daemon/scheduler.h"
+#include "storage/retention.h"
 
 namespace vigil::daemon {
 
-class Metrics final : public SchedulerObserver, public PipelineStage, public AlertObserver {
+class Metrics final : public SchedulerObserver,
+                      public PipelineStage,
+                      public AlertObserver,
+                      public storage::RetentionObserver {
  public:
   explicit Metrics(const HealthStage& health);
 
@@ -37,9 +41,16 @@ class Metrics final : public SchedulerObserver, public PipelineStage, public Ale
 
   void OnAlertOutcome(const std::string& notifier, std::string_view outcome) override;
 
+  // storage::RetentionObserver
+  void Pruned(storage::PruneKind kind, int64_t rows) override;
+  void Backfilled(const storage::BackfillProgress& progress) override;
+  void RetentionFailed(const std::string& operation) override;
+
   void SetReloadResult(bool ok, core::WallTime at);
   // Read at each scrape: events waiting in the outbox, and whether the monitor is offline.
   void SetAlertSources(std::function<int64_t()> outbox_depth, std::function<bool()> offline);
+  // Read at each scrape: the database's size on disk.
+  void SetStoreSize(std::function<int64_t()> bytes);
   // Drops the series of providers and checks the config no longer has.
   void Reconfigure(const config::Config& config);
   void CountDroppedResult();
@@ -85,8 +96,13 @@ class Metrics final : public SchedulerObserver, public PipelineStage, public Ale
   prometheus::Family<prometheus::Counter>& alerts_total_;
   prometheus::Gauge& outbox_depth_;
   prometheus::Gauge& offline_;
+  prometheus::Family<prometheus::Counter>& storage_pruned_;
+  prometheus::Family<prometheus::Counter>& storage_errors_;
+  prometheus::Gauge& backfill_pending_;
+  prometheus::Gauge& store_size_;
   std::function<int64_t()> outbox_depth_source_;  // GUARDED_BY(mu_)
   std::function<bool()> offline_source_;          // GUARDED_BY(mu_)
+  std::function<int64_t()> store_size_source_;    // GUARDED_BY(mu_)
   prometheus::Histogram& lag_;
 
   std::mutex mu_;

@@ -31,6 +31,9 @@ struct ProbeResult {
   std::vector<quota::Budget> budgets;                  // the rate limits this response reported
   std::size_t quota_header_warnings = 0;               // malformed rate-limit values that were ignored
   std::optional<shape::StoredBaseline> baseline;       // what this response taught, to store with it
+  // Set downstream, by the health stage: the probe started inside one of its provider's
+  // maintenance windows, so uptime leaves it out.
+  bool maintenance = false;
 };
 
 // The finding for an exchange that got no usable response (network, timeout or tls).

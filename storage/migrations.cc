@@ -80,6 +80,33 @@ const std::vector<std::vector<std::string>>& Migrations() {
           "ALTER TABLE delivery_attempts ADD COLUMN via TEXT NOT NULL DEFAULT ''",
           "CREATE INDEX outbox_lane ON outbox(notifier, provider, id)",
       },
+      // 8: history for years: rollups per check (numbered in `series`) by hour, with per-minute
+      // detail kept apart so it can be pruned first; maintenance periods; which results fell in
+      // one; the cursor of the backfill that rolls up the raw rows written before this; and the
+      // raw horizon: every result at or after it is still a raw row.
+      // Only new tables and an O(1) column: a big database opens at once.
+      {
+          "ALTER TABLE results ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0",
+          "CREATE TABLE series ("
+          " id INTEGER PRIMARY KEY, provider TEXT NOT NULL, check_name TEXT NOT NULL,"
+          " UNIQUE (provider, check_name))",
+          "CREATE TABLE rollup_hour ("
+          " series INTEGER NOT NULL, hour_ms INTEGER NOT NULL, pass INTEGER NOT NULL, warn INTEGER NOT NULL,"
+          " fail INTEGER NOT NULL, maint INTEGER NOT NULL, maint_fail INTEGER NOT NULL, latency BLOB NOT NULL,"
+          " PRIMARY KEY (series, hour_ms)) WITHOUT ROWID",
+          "CREATE TABLE rollup_minute ("
+          " series INTEGER NOT NULL, hour_ms INTEGER NOT NULL, minutes BLOB NOT NULL,"
+          " PRIMARY KEY (series, hour_ms)) WITHOUT ROWID",
+          "CREATE TABLE maintenance_log ("
+          " id INTEGER PRIMARY KEY, provider TEXT NOT NULL, started_ms INTEGER NOT NULL, until_ms INTEGER NOT NULL,"
+          " ended_ms INTEGER, reason TEXT NOT NULL)",
+          "CREATE INDEX maintenance_by_provider ON maintenance_log(provider, started_ms)",
+          "CREATE UNIQUE INDEX maintenance_one_open ON maintenance_log(provider) WHERE ended_ms IS NULL",
+          "CREATE TABLE backfill ("
+          " id INTEGER PRIMARY KEY CHECK (id = 1), after_id INTEGER NOT NULL, end_id INTEGER NOT NULL,"
+          " raw_horizon_ms INTEGER NOT NULL DEFAULT 0)",
+          "INSERT INTO backfill(id, after_id, end_id) SELECT 1, 0, COALESCE(MAX(id), 0) FROM results",
+      },
   };
   return kMigrations;
 }

@@ -68,11 +68,6 @@ struct StoredIncident {
   std::vector<StoredTransition> transitions;
 };
 
-struct Uptime {
-  int64_t total = 0;  // results in the window
-  int64_t up = 0;     // results that did not fail
-};
-
 class ResultStore {
  public:
   virtual ~ResultStore() = default;
@@ -81,10 +76,10 @@ class ResultStore {
   virtual core::Result<std::vector<StoredResult>> Results(const ResultQuery& query) const = 0;
   // Newest first.
   virtual core::Result<std::vector<StoredIncident>> Incidents(const IncidentQuery& query) const = 0;
-  // Total time of every result that got a response since `since`, ascending.
+  // Total time of every result that got a response since `since`, ascending (exact percentiles
+  // over a short recent window; longer ones come from the rollups, see HistoryStore).
   virtual core::Result<std::vector<double>> Latencies(const std::string& provider, const std::string& check,
                                                       core::WallTime since) const = 0;
-  virtual core::Result<Uptime> UptimeSince(const std::string& provider, core::WallTime since) const = 0;
   // The state a restart resumes from.
   virtual core::Result<alerts::SavedState> LoadSavedState() const = 0;
   virtual core::Result<std::vector<probes::shape::StoredBaseline>> LoadBaselines() const = 0;

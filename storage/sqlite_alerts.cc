@@ -47,25 +47,6 @@ core::Result<alerts::AlertEvent> EventFrom(const std::string& json, const std::s
 
 }  // namespace
 
-template <typename Body>
-core::Status SqliteStore::InWriteTransaction(const char* what, Body body) {
-  std::lock_guard lock(write_mu_);
-  try {
-    writer_->begin();
-    body();
-    writer_->commit();
-  } catch (const Poco::Exception& e) {
-    try {
-      if (writer_->isTransaction()) writer_->rollback();
-    } catch (const Poco::Exception&) {
-    }
-    last_write_ok_ = false;
-    return core::Status::Error(std::string("cannot ") + what + " in " + path_ + ": " + e.displayText());
-  }
-  last_write_ok_ = true;
-  return core::Status::Ok();
-}
-
 void SqliteStore::WriteAlerts(const alerts::AlertWrites& writes) {
   for (const auto& entry : writes.outbox) {
     const alerts::AlertEvent& e = entry.event;

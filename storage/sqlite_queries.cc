@@ -130,20 +130,6 @@ core::Result<std::vector<double>> SqliteStore::Latencies(const std::string& prov
   return out;
 }
 
-core::Result<Uptime> SqliteStore::UptimeSince(const std::string& provider, core::WallTime since) const {
-  Uptime u;
-  std::string p = provider;
-  Int64 from = core::ToUnixMillis(since);
-  try {
-    Poco::Data::Session s = readers_->get();
-    s << "SELECT COUNT(*), COALESCE(SUM(outcome <> 'fail'), 0) FROM results WHERE provider = ? AND ts_ms >= ?",
-        into(u.total), into(u.up), use(p), use(from), now;
-  } catch (const Poco::Exception& e) {
-    return core::Result<Uptime>::Error("cannot read uptime: " + e.displayText());
-  }
-  return u;
-}
-
 core::Result<alerts::SavedState> SqliteStore::LoadSavedState() const {
   alerts::SavedState saved;
   std::vector<std::string> provider, check, state;
@@ -164,6 +150,17 @@ core::Result<alerts::SavedState> SqliteStore::LoadSavedState() const {
     for (std::size_t i = 0; i < provider.size(); ++i) {
       saved.providers.push_back({provider[i], "", State(state[i]), core::FromUnixMillis(since[i])});
     }
+    provider.clear();
+    since.clear();
+    std::vector<Int64> until;
+    std::vector<std::string> reason;
+    s << "SELECT provider, started_ms, until_ms, reason FROM maintenance_log WHERE ended_ms IS NULL",
+        into(provider), into(since), into(until), into(reason), now;
+    for (std::size_t i = 0; i < provider.size(); ++i) {
+      saved.maintenance.push_back(
+          {provider[i], core::FromUnixMillis(since[i]), core::FromUnixMillis(until[i]), reason[i], std::nullopt});
+    }
+    s << "SELECT provider FROM incidents WHERE ended_ms IS NULL", into(saved.open_incidents), now;
   } catch (const Poco::Exception& e) {
     return core::Result<alerts::SavedState>::Error("cannot read saved state from " + path_ + ": " + e.displayText());
   }

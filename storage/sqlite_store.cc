@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 
@@ -26,6 +27,32 @@ void RegisterConnector() {
 }
 
 }  // namespace
+
+const char* PruneKindName(PruneKind k) {
+  switch (k) {
+    case PruneKind::kRaw: return "raw";
+    case PruneKind::kMinute: return "minute";
+    case PruneKind::kHour: return "hour";
+    case PruneKind::kDeliveries: return "deliveries";
+    case PruneKind::kDeadLetters: return "dead_letters";
+  }
+  return "raw";
+}
+
+std::string DatabasePath(const std::string& state_dir, const std::string& sqlite) {
+  if (!sqlite.empty() && sqlite.front() == '/') return sqlite;
+  std::string dir = state_dir;
+  if (dir.empty()) {
+    if (const char* env = std::getenv("STATE_DIRECTORY")) dir = std::string(env).substr(0, std::string(env).find(':'));
+  }
+  return dir.empty() ? sqlite : dir + "/" + sqlite;
+}
+
+core::Result<std::unique_ptr<Store>> OpenStore(const config::StorageConfig& config, const std::string& state_dir) {
+  core::Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(DatabasePath(state_dir, config.sqlite));
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(store).value());
+}
 
 int SqliteStore::LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
 
@@ -52,6 +79,10 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& 
       store->writer_ = std::make_unique<Poco::Data::Session>("SQLite", path, kBusyTimeoutSeconds);
     }
     store->writer_->setConnectionTimeout(kBusyTimeoutSeconds);
+    int tables = 0;
+    *store->writer_ << "SELECT COUNT(*) FROM sqlite_master", into(tables), now;
+    // Only possible before the first table: pruned pages can then go back to the file system.
+    if (tables == 0) *store->writer_ << "PRAGMA auto_vacuum = INCREMENTAL", now;
     std::string mode;
     *store->writer_ << "PRAGMA journal_mode=WAL", into(mode), now;
     *store->writer_ << "PRAGMA synchronous=FULL", now;
@@ -91,9 +122,10 @@ void SqliteStore::InsertResults(const std::vector<probes::ProbeResult>& results)
   if (results.empty()) return;
   std::vector<Int64> ts, cert, credential;
   std::vector<std::string> provider, check, outcome, findings, excerpt, quota;
-  std::vector<int> status, truncated;
+  std::vector<int> status, truncated, maintenance;
   std::vector<double> dns, connect, tls, ttfb, transfer, total;
   for (const auto& r : results) {
+    maintenance.push_back(r.maintenance ? 1 : 0);
     quota.push_back(r.budgets.empty() ? "[]" : probes::BudgetsToJsonText(r.budgets));
     ts.push_back(core::ToUnixMillis(r.time));
     provider.push_back(r.provider);
@@ -114,11 +146,11 @@ void SqliteStore::InsertResults(const std::vector<probes::ProbeResult>& results)
   }
   *writer_ << "INSERT INTO results(ts_ms, provider, check_name, outcome, status_code, dns_ms, connect_ms,"
               " tls_ms, ttfb_ms, transfer_ms, total_ms, findings, body_excerpt, body_truncated,"
-              " cert_not_after_ms, credential_not_after_ms, quota)"
-              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?,-1),NULLIF(?,-1),?)",
+              " cert_not_after_ms, credential_not_after_ms, quota, maintenance)"
+              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?,-1),NULLIF(?,-1),?,?)",
       use(ts), use(provider), use(check), use(outcome), use(status), use(dns), use(connect), use(tls),
       use(ttfb), use(transfer), use(total), use(findings), use(excerpt), use(truncated), use(cert), use(credential),
-      use(quota), now;
+      use(quota), use(maintenance), now;
 }
 
 void SqliteStore::WriteHealth(const alerts::HealthChanges& health) {
@@ -157,6 +189,18 @@ void SqliteStore::WriteHealth(const alerts::HealthChanges& health) {
   }
 }
 
+void SqliteStore::WriteMaintenance(const std::vector<alerts::MaintenanceChange>& changes) {
+  for (const auto& m : changes) {
+    // Close what is open first: a provider is in at most one period (the index says so).
+    const Int64 at = core::ToUnixMillis(m.ended.value_or(m.start));
+    *writer_ << "UPDATE maintenance_log SET ended_ms = ? WHERE provider = ? AND ended_ms IS NULL", bind(at),
+        bind(m.provider), now;
+    if (m.ended) continue;
+    *writer_ << "INSERT INTO maintenance_log(provider, started_ms, until_ms, reason) VALUES(?,?,?,?)",
+        bind(m.provider), bind(core::ToUnixMillis(m.start)), bind(core::ToUnixMillis(m.until)), bind(m.reason), now;
+  }
+}
+
 void SqliteStore::WriteBaselines(const std::vector<BaselineOp>& ops) {
   for (const BaselineOp& op : ops) {
     const auto& b = op.baseline;
@@ -175,24 +219,14 @@ void SqliteStore::WriteBaselines(const std::vector<BaselineOp>& ops) {
 
 core::Status SqliteStore::Write(const WriteBatch& batch) {
   if (batch.empty()) return core::Status::Ok();
-  std::lock_guard lock(write_mu_);
-  try {
-    writer_->begin();
+  return InWriteTransaction("write results", [&] {
     InsertResults(batch.results);
+    WriteRollups(batch.results);
     WriteHealth(batch.health);
+    WriteMaintenance(batch.health.maintenance);
     WriteBaselines(batch.baselines);
     WriteAlerts(batch.alerts);
-    writer_->commit();
-  } catch (const Poco::Exception& e) {
-    try {
-      if (writer_->isTransaction()) writer_->rollback();
-    } catch (const Poco::Exception&) {
-    }
-    last_write_ok_ = false;
-    return core::Status::Error("cannot write to " + path_ + ": " + e.displayText());
-  }
-  last_write_ok_ = true;
-  return core::Status::Ok();
+  });
 }
 
 bool SqliteStore::Writable() const {

@@ -1,7 +1,14 @@
-// SqliteStore: ResultStore on one SQLite file through Poco::Data. WAL mode, synchronous=FULL
+// SqliteStore: the Store on one SQLite file through Poco::Data. WAL mode, synchronous=FULL
 // (a committed batch is on disk, not only in the page cache), a versioned schema migrated on
-// open, one writer session used by the single writer thread and a pool of reader sessions for
-// concurrent queries. The file is created 0600: body excerpts may be sensitive.
+// open, one writer session used by the single writer thread (and, in short bounded steps, by
+// retention) and a pool of reader sessions for concurrent queries. New databases use incremental
+// auto-vacuum, so pruned pages go back to the file system. The file is created 0600: body
+// excerpts may be sensitive.
+//
+// Rollups are written in the transaction of the results they count, through a RollupBook that
+// holds every check's newest hour; checks are numbered in a `series` table so rollup rows stay
+// small. A database from before rollups (schema 7) is upgraded at once (new tables only) and its
+// raw rows are rolled up afterwards by BackfillStep(), resumably.
 #pragma once
 
 #include <Poco/Data/Session.h>
@@ -11,23 +18,24 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
-#include "storage/alert_store.h"
-#include "storage/result_store.h"
+#include "storage/rollup.h"
+#include "storage/store.h"
 
 namespace vigil::storage {
 
-class SqliteStore final : public ResultStore, public AlertStore {
+class SqliteStore final : public Store {
  public:
   static core::Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
   ~SqliteStore() override;
 
+  // ResultStore (sqlite_store.cc, sqlite_queries.cc)
   core::Status Write(const WriteBatch& batch) override;
   core::Result<std::vector<StoredResult>> Results(const ResultQuery& query) const override;
   core::Result<std::vector<StoredIncident>> Incidents(const IncidentQuery& query) const override;
   core::Result<std::vector<double>> Latencies(const std::string& provider, const std::string& check,
                                               core::WallTime since) const override;
-  core::Result<Uptime> UptimeSince(const std::string& provider, core::WallTime since) const override;
   core::Result<alerts::SavedState> LoadSavedState() const override;
   core::Result<std::vector<probes::shape::StoredBaseline>> LoadBaselines() const override;
   // AlertStore (sqlite_alerts.cc)
@@ -40,9 +48,26 @@ class SqliteStore final : public ResultStore, public AlertStore {
   core::Status SaveSilence(const alerts::Silence& silence) override;
   core::Result<bool> ExpireSilence(const std::string& id, core::WallTime at) override;
   core::Result<std::vector<alerts::Silence>> LoadSilences(core::WallTime since) const override;
+  // HistoryStore (sqlite_history.cc)
+  core::Result<std::vector<OutcomeCounts>> Counts(const std::string& provider, const std::string& check,
+                                                  const std::vector<core::WallTime>& since,
+                                                  core::WallTime until) const override;
+  core::Result<LatencySketch> Latency(const std::string& provider, const std::string& check, core::WallTime since,
+                                      core::WallTime until) const override;
+  core::Result<std::vector<RollupPoint>> Rollups(const std::string& provider, const std::string& check,
+                                                 Resolution resolution, core::WallTime since,
+                                                 core::WallTime until) const override;
+  core::Result<ProviderTimeline> Timeline(const std::string& provider, core::WallTime since,
+                                          core::WallTime until) const override;
+  // RetentionStore (sqlite_retention.cc)
+  core::Result<BackfillProgress> BackfillStep(std::size_t max_rows, const config::RetentionConfig& retention,
+                                              core::WallTime now) override;
+  core::Result<PruneProgress> PruneStep(PruneKind kind, core::WallTime cutoff, std::size_t max_rows) override;
+  core::Status ReclaimSpace() override;
+  int64_t SizeBytes() const override;
 
-  // The database file can still be written (for /readyz).
-  bool Writable() const;
+  bool Writable() const override;
+  std::string Describe() const override { return "sqlite " + path_; }
 
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
@@ -53,18 +78,61 @@ class SqliteStore final : public ResultStore, public AlertStore {
   core::Status Migrate();
   void InsertResults(const std::vector<probes::ProbeResult>& results);  // REQUIRES: in a transaction
   void WriteHealth(const alerts::HealthChanges& health);                // REQUIRES: in a transaction
+  void WriteMaintenance(const std::vector<alerts::MaintenanceChange>& changes);  // REQUIRES: in a transaction
   void WriteBaselines(const std::vector<BaselineOp>& ops);              // REQUIRES: in a transaction
   void WriteAlerts(const alerts::AlertWrites& writes);                  // REQUIRES: in a transaction
+  // Rolls the batch's results up; REQUIRES: in a write transaction.
+  void WriteRollups(const std::vector<probes::ProbeResult>& results);
+  // Writes merged rows and stages them for the book; REQUIRES: in a write transaction.
+  void UpsertRollups(std::vector<RollupRow> rows);
+  RollupBook::Loader RollupLoader();                       // REQUIRES: write_mu_ held
+  // A check's series number, created on first use; REQUIRES: in a write transaction.
+  int64_t SeriesFor(const std::string& provider, const std::string& check);
+  // A check's series number for a reader, nullopt when it has no rollups yet.
+  std::optional<int64_t> FindSeries(Poco::Data::Session& s, const std::string& provider,
+                                    const std::string& check) const;
+  // A transaction's writes became durable (or were rolled back): publish what it staged.
+  void Committed();
+  void RolledBack();
   // Runs `body` in one write transaction; a Poco exception becomes the error, rolled back.
   template <typename Body>
-  core::Status InWriteTransaction(const char* what, Body body);
+  core::Status InWriteTransaction(const char* what, Body body) {
+    std::lock_guard lock(write_mu_);
+    try {
+      writer_->begin();
+      body();
+      writer_->commit();
+    } catch (const Poco::Exception& e) {
+      try {
+        if (writer_->isTransaction()) writer_->rollback();
+      } catch (const Poco::Exception&) {
+      }
+      RolledBack();
+      last_write_ok_ = false;
+      return core::Status::Error(std::string("cannot ") + what + " in " + path_ + ": " + e.displayText());
+    }
+    Committed();
+    last_write_ok_ = true;
+    return core::Status::Ok();
+  }
+  PruneProgress PruneSeries(const std::string& table, int64_t before_hour_ms, std::size_t max_series,
+                            int64_t& cursor);
+  int64_t PruneHealthHistory(int64_t cutoff_ms);
 
   std::string path_;
-  std::mutex write_mu_;  // Write() is documented single-threaded; the mutex makes misuse safe
+  std::mutex write_mu_;  // Write() is documented single-threaded; retention steps share the writer
   std::unique_ptr<Poco::Data::Session> writer_;
   std::unique_ptr<Poco::Data::SessionPool> readers_;
   int schema_version_ = 0;
   std::atomic<bool> last_write_ok_{true};
+
+  RollupBook book_;                                        // GUARDED_BY(write_mu_)
+  std::vector<RollupRow> staged_rollups_;                  // GUARDED_BY(write_mu_): this transaction's
+  std::unordered_map<std::string, int64_t> new_series_;    // GUARDED_BY(write_mu_): this transaction's
+  mutable std::mutex series_mu_;
+  mutable std::unordered_map<std::string, int64_t> series_;  // GUARDED_BY(series_mu_): committed
+  int64_t minute_prune_cursor_ = 0;                        // GUARDED_BY(write_mu_)
+  int64_t hour_prune_cursor_ = 0;                          // GUARDED_BY(write_mu_)
 };
 
 }  // namespace vigil::storage

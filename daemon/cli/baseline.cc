@@ -9,7 +9,7 @@
 
 #include "daemon/app.h"
 #include "daemon/cli/commands.h"
-#include "storage/sqlite_store.h"
+#include "storage/store.h"
 
 namespace vigil::cli {
 namespace {
@@ -67,7 +67,7 @@ int Run(const ParsedArgs& args) {
     if (*asked == kExitOk) std::cout << "the running daemon forgot the baseline of " << target << "\n";
     return *asked;
   }
-  auto store = storage::SqliteStore::Open(daemon::DatabasePath(args.Get("--state-dir"), c->storage.sqlite));
+  auto store = storage::OpenStore(c->storage, args.Get("--state-dir"));
   if (!store.ok()) {
     std::cerr << "vigil baseline reset: " << store.message() << "\n";
     return kExitRuntime;
@@ -78,7 +78,7 @@ int Run(const ParsedArgs& args) {
     std::cerr << "vigil baseline reset: " << s.message() << "\n";
     return kExitRuntime;
   }
-  std::cout << "forgot the baseline of " << target << " in " << (*store)->path() << "\n";
+  std::cout << "forgot the baseline of " << target << " in " << (*store)->Describe() << "\n";
   return kExitOk;
 }
 

@@ -46,7 +46,7 @@ std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\
 
 }  // namespace
 
-Result<Millis> ParseDuration(std::string_view text) {
+Result<Millis> ParseDuration(std::string_view text, Millis max) {
   const std::string bad = "invalid duration " + Quoted(text);
   if (text.empty()) return Result<Millis>::Error("empty duration (expected e.g. 250ms, 10s, 5m, 2h, 14d)");
   std::string_view s = text;
@@ -62,7 +62,9 @@ Result<Millis> ParseDuration(std::string_view text) {
     }
     total += n * scale;
   }
-  if (total > 366.0 * 86'400'000) return Result<Millis>::Error(bad + ": longer than a year");
+  if (total > static_cast<double>(max.count())) {
+    return Result<Millis>::Error(bad + ": longer than " + (max == kYear ? std::string("a year") : FormatDuration(max)));
+  }
   return Millis(static_cast<int64_t>(std::llround(total)));
 }
 

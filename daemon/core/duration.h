@@ -13,7 +13,9 @@
 
 namespace vigil::core {
 
-Result<Millis> ParseDuration(std::string_view text);
+inline constexpr Millis kYear{366LL * 86'400'000};
+// At most `max` (a year unless a key says otherwise).
+Result<Millis> ParseDuration(std::string_view text, Millis max = kYear);
 // 1500ms -> "1.5s", 90000ms -> "1m30s", 250ms -> "250ms", 0 -> "0s".
 std::string FormatDuration(Millis d);
 // Milliseconds as a short human figure: 0.42 -> "0.42ms", 1234.5 -> "1.23s".

@@ -2,6 +2,7 @@
 
 #include <Poco/DateTimeParser.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -47,7 +48,41 @@ void Request::Providers() {
   Json(200, body);
 }
 
-Object::Ptr Request::CheckView(const config::ProviderConfig& p, const alerts::CheckStatus& c) {
+Request::Windows Request::UptimeWindows(const Query& q, const config::Config& config) {
+  using std::chrono::hours;
+  Windows windows = {{"24h", hours(24)}, {"7d", hours(24 * 7)}, {"30d", hours(24 * 30)}, {"90d", hours(24 * 90)}};
+  auto it = q.find("window");
+  if (it == q.end()) return windows;
+  const core::Result<core::Millis> d = core::ParseDuration(it->second);
+  const core::Millis longest = config.storage.retention.hour;
+  if (!d.ok() || *d < std::chrono::minutes(1) || *d > longest) {
+    throw HttpError{400, "bad_request", "window: expected a duration from 1m to the hour retention (" +
+                                            core::FormatDuration(longest) + "), got '" +
+                                            core::Printable(it->second, 40) + "'"};
+  }
+  const std::string label = core::FormatDuration(*d);
+  if (std::none_of(windows.begin(), windows.end(), [&](const auto& w) { return w.second == *d; })) {
+    windows.emplace_back(label, *d);
+  }
+  return windows;
+}
+
+// Time-based (SPEC §3; README "Uptime"): the share of each window the provider was not down.
+Object::Ptr Request::ProviderUptime(const std::string& name, const Windows& windows) {
+  const core::WallTime now = b_.Now();
+  core::Millis longest{0};
+  for (const auto& w : windows) longest = std::max(longest, w.second);
+  core::Result<storage::ProviderTimeline> timeline = b_.history().Timeline(name, now - longest, now);
+  if (!timeline.ok()) throw HttpError{503, "store_unavailable", timeline.message()};
+  auto uptime = NewObject();
+  for (const auto& [label, length] : windows) {
+    const std::optional<double> u = storage::ShareOfTime(*timeline, now - length, now).uptime();
+    uptime->set(label, u ? Poco::Dynamic::Var(*u) : Poco::Dynamic::Var());
+  }
+  return uptime;
+}
+
+Object::Ptr Request::CheckView(const config::ProviderConfig& p, const alerts::CheckStatus& c, const Windows& windows) {
   auto o = NewObject();
   o->set("name", c.name);
   o->set("state", alerts::HealthStateName(c.state));
@@ -65,6 +100,17 @@ Object::Ptr Request::CheckView(const config::ProviderConfig& p, const alerts::Ch
   }
   latency->set("samples", samples->size());
   o->set("latency_ms_1h", latency);
+  // Share of the check's results that did not fail (README "Uptime").
+  std::vector<core::WallTime> since;
+  for (const auto& w : windows) since.push_back(b_.Now() - w.second);
+  core::Result<std::vector<storage::OutcomeCounts>> counts = b_.history().Counts(p.name, c.name, since, b_.Now());
+  if (!counts.ok()) throw HttpError{503, "store_unavailable", counts.message()};
+  auto uptime = NewObject();
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    const std::optional<double> u = storage::CheckUptime((*counts)[i]);
+    uptime->set(windows[i].first, u ? Poco::Dynamic::Var(*u) : Poco::Dynamic::Var());
+  }
+  o->set("uptime", uptime);
   return o;
 }
 
@@ -97,7 +143,7 @@ Object::Ptr Request::QuotaView(const alerts::ProviderStatus& st) {
 }
 
 void Request::Provider(const std::string& name) {
-  ParseQuery(uri_, {});
+  const Query q = ParseQuery(uri_, {"window"});
   const auto config = b_.config();
   const auto snapshot = b_.status();
   const alerts::ProviderStatus& st = FindStatus(*snapshot, name);
@@ -120,21 +166,16 @@ void Request::Provider(const std::string& name) {
   const auto earliest = [](std::optional<core::WallTime>& acc, const std::optional<core::WallTime>& t) {
     if (t && (!acc || *t < *acc)) acc = t;
   };
+  const Windows windows = UptimeWindows(q, *config);
   for (const auto& c : st.checks) {
-    checks->add(CheckView(p, c));
+    checks->add(CheckView(p, c, windows));
     if (c.last) {
       earliest(cert, c.last->cert_not_after);
       earliest(credential, c.last->credential_not_after);
     }
   }
   o->set("checks", checks);
-  auto uptime = NewObject();
-  for (auto [label, hours] : {std::pair{"24h", 24}, {"7d", 24 * 7}, {"30d", 24 * 30}, {"90d", 24 * 90}}) {
-    core::Result<storage::Uptime> u = b_.store().UptimeSince(name, b_.Now() - std::chrono::hours(hours));
-    if (!u.ok()) throw HttpError{503, "store_unavailable", u.message()};
-    uptime->set(label, u->total ? Poco::Dynamic::Var(static_cast<double>(u->up) / static_cast<double>(u->total)) : Poco::Dynamic::Var());
-  }
-  o->set("uptime", uptime);
+  o->set("uptime", ProviderUptime(name, windows));
   const auto expiry = [&](const std::optional<core::WallTime>& t) -> Poco::Dynamic::Var {
     if (!t) return Poco::Dynamic::Var();
     auto e = NewObject();
@@ -244,20 +285,15 @@ void Request::ProbeNow(const std::string& name) {
   Json(202, body);
 }
 
-std::string Request::StateOf(const config::Config& config, const alerts::ProviderStatus& st, Object& o) {
-  const core::WallTime now = b_.Now();
-  for (const auto& m : config.maintenance) {
-    if (!config::AppliesTo(m.window, st.name)) continue;
-    if (const std::optional<core::WallTime> end = config::CurrentWindowEnd(m.window, now)) {
-      auto w = NewObject();
-      w->set("until", core::FormatRfc3339(*end));
-      w->set("reason", m.reason);
-      w->set("health", alerts::HealthStateName(st.state));  // what the probes see meanwhile
-      o.set("maintenance", w);
-      return alerts::HealthStateName(alerts::HealthState::kMaintenance);
-    }
-  }
-  return alerts::HealthStateName(st.state);
+std::string Request::StateOf(const config::Config&, const alerts::ProviderStatus& st, Object& o) {
+  if (!st.maintenance) return alerts::HealthStateName(st.state);
+  auto w = NewObject();
+  w->set("since", core::FormatRfc3339(st.maintenance->start));
+  w->set("until", core::FormatRfc3339(st.maintenance->until));
+  w->set("reason", st.maintenance->reason);
+  w->set("health", alerts::HealthStateName(st.state));  // what the probes see meanwhile
+  o.set("maintenance", w);
+  return alerts::HealthStateName(alerts::HealthState::kMaintenance);
 }
 
 std::optional<core::WallTime> ParseTimeFilter(const std::string& text, core::WallTime now) {

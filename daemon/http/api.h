@@ -14,6 +14,7 @@
 #include "daemon/health_stage.h"
 #include "probes/quota/quota_book.h"
 #include "storage/alert_store.h"
+#include "storage/history.h"
 #include "storage/result_store.h"
 
 namespace vigil::daemon::http {
@@ -25,6 +26,7 @@ class ApiBackend {
   virtual std::shared_ptr<const config::Config> config() const = 0;
   virtual std::shared_ptr<const StatusSnapshot> status() const = 0;
   virtual const storage::ResultStore& store() const = 0;
+  virtual const storage::HistoryStore& history() const = 0;
   virtual std::string RenderMetrics() = 0;
   // Empty when ready; otherwise why not.
   virtual std::string NotReadyReason() const = 0;

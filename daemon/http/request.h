@@ -81,7 +81,11 @@ class Request {
   void Results(const std::string& name);
   void Incidents();
   void ProbeNow(const std::string& name);
-  Object::Ptr CheckView(const config::ProviderConfig& p, const alerts::CheckStatus& c);
+  // `windows`: the uptime windows asked for, as (label, length).
+  using Windows = std::vector<std::pair<std::string, core::Millis>>;
+  Windows UptimeWindows(const Query& q, const config::Config& config);
+  Object::Ptr CheckView(const config::ProviderConfig& p, const alerts::CheckStatus& c, const Windows& windows);
+  Object::Ptr ProviderUptime(const std::string& name, const Windows& windows);
   Object::Ptr QuotaView(const alerts::ProviderStatus& st);
   void ResetBaseline(const std::string& name);
   void Deliveries();

@@ -110,6 +110,14 @@ TEST_F(HealthE2E, DownAfterExactlyTheThresholdFallbackRecommendedUpAgainAndTheIn
   EXPECT_EQ(transitions->getObject(0)->getValue<std::string>("to"), "down");
   EXPECT_EQ(transitions->getObject(1)->getValue<std::string>("to"), "up");
   EXPECT_EQ(daemon_->GetJson("/api/v1/incidents?provider=adyen")->getArray("incidents")->size(), 0u);
+
+  // Time-based uptime: stripe was down for (up_since - down_since) of the time it was known.
+  const double uptime = stripe->getObject("uptime")->getValue<double>("24h");
+  const double down_ms = std::chrono::duration<double, std::milli>(up_since - down_since).count();
+  EXPECT_GT(down_ms, 0.0);
+  EXPECT_LT(uptime, 1.0);
+  EXPECT_GT(uptime, 0.0);
+  EXPECT_DOUBLE_EQ(daemon_->GetJson("/api/v1/providers/adyen")->getObject("uptime")->getValue<double>("24h"), 1.0);
 }
 
 TEST_F(HealthE2E, ProviderViewCarriesChecksLatencyAndUptime) {
@@ -146,10 +154,15 @@ TEST_F(HealthE2E, ProviderViewCarriesChecksLatencyAndUptime) {
                 ->getArray("results")->size(), 0u);
 }
 
-// The figures are the stored results' own: uptime is the share of non-failing results (the same
-// in every window, as every result is younger than 24 h), and p50/p95/p99 are nearest-rank
-// percentiles of the total times of the results that got a response.
+// The figures are the stored results' own: a check's uptime is the share of its non-failing
+// results (the same in every window, as every result is younger than 24 h), a provider's is the
+// share of time it was not down (a flapping check below the failure threshold never takes it
+// down), and p50/p95/p99 are nearest-rank percentiles of the total times of the results that got
+// a response.
 TEST_F(HealthE2E, UptimeAndLatencyPercentilesMatchTheStoredResults) {
+  // Known states first: time before a provider's state is known counts neither up nor down.
+  ASSERT_TRUE(WaitForState("stripe", "up"));
+  ASSERT_TRUE(WaitForState("adyen", "up"));
   ASSERT_TRUE(
       sim_->SetScenario("/adyen", {"flapping", {{"period", "1"}}}).ok());  // pass, fail, pass, ...
   ASSERT_TRUE(sim_->SetScenario("/stripe", {"slow", {{"delay", "30ms"}}}).ok());
@@ -184,9 +197,11 @@ TEST_F(HealthE2E, UptimeAndLatencyPercentilesMatchTheStoredResults) {
     }
     const double expected_uptime =
         static_cast<double>(not_failed) / static_cast<double>(results.size());
-    Object::Ptr uptime = view->getObject("uptime");
+    Object::Ptr check_uptime = view->getArray("checks")->getObject(0)->getObject("uptime");
+    Object::Ptr provider_uptime = view->getObject("uptime");
     for (const char* window : {"24h", "7d", "30d", "90d"}) {
-      EXPECT_NEAR(uptime->getValue<double>(window), expected_uptime, 1e-9) << window;
+      EXPECT_NEAR(check_uptime->getValue<double>(window), expected_uptime, 1e-9) << window;
+      EXPECT_DOUBLE_EQ(provider_uptime->getValue<double>(window), 1.0) << window;
     }
     if (provider == "adyen") {
       EXPECT_GT(expected_uptime, 0.0);

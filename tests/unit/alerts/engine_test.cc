@@ -44,7 +44,7 @@ struct World {
   QuietInputs quiet;
 
   World() {
-    for (const auto& p : config->providers) status[p.name] = {p.name, S::kUp, kT0, {}, p.name, {{"c", S::kUp, kT0, {}}}};
+    for (const auto& p : config->providers) status[p.name] = {p.name, S::kUp, kT0, {}, p.name, {{"c", S::kUp, kT0, {}}}, {}};
   }
   // Records a probe of `provider`'s check at `at`: a pass, or a failure of this kind.
   void Probe(const std::string& provider, bool pass, core::WallTime at,
