@@ -48,19 +48,6 @@ class HistoryReader {
     raw_horizon_ = horizon.empty() ? 0 : horizon.front();
   }
 
-  // Hour rows in [from, to), counts only.
-  void LoadHours(int64_t from, int64_t to) {
-    if (!series_) return;
-    std::vector<Int64> hour, pass, warn, fail, maint, mfail;
-    Int64 series = *series_, f = from, t = to;
-    s_ << "SELECT hour_ms, pass, warn, fail, maint, maint_fail FROM rollup_hour"
-          " WHERE series = ? AND hour_ms >= ? AND hour_ms < ? ORDER BY hour_ms",
-        into(hour), into(pass), into(warn), into(fail), into(maint), into(mfail), use(series), use(f), use(t), now;
-    for (std::size_t i = 0; i < hour.size(); ++i) {
-      hours_.emplace(hour[i], OutcomeCounts{pass[i], warn[i], fail[i], maint[i], mfail[i]});
-    }
-  }
-
   OutcomeCounts Window(int64_t a, int64_t b) {
     OutcomeCounts total;
     if (b <= a) return total;
@@ -69,7 +56,7 @@ class HistoryReader {
       total.Merge(PartialHour(FloorTo(a, kHourMs), a, b));
       return total;
     }
-    for (auto it = hours_.lower_bound(ha); it != hours_.end() && it->first < hb; ++it) total.Merge(it->second);
+    total.Merge(SumHours(ha, hb));
     if (a < ha) total.Merge(PartialHour(FloorTo(a, kHourMs), a, ha));
     if (hb < b) total.Merge(PartialHour(hb, hb, b));
     return total;
@@ -80,11 +67,7 @@ class HistoryReader {
   OutcomeCounts PartialHour(int64_t hour, int64_t a, int64_t b) {
     OutcomeCounts total;
     const std::optional<std::vector<MinuteSlot>>& slots = Minutes(hour);
-    if (!slots) {
-      auto it = hours_.find(hour);
-      if (it != hours_.end() && MostlyInside(a, b, kHourMs)) total = it->second;
-      return total;
-    }
+    if (!slots) return MostlyInside(a, b, kHourMs) ? SumHours(hour, hour + 1) : total;
     const auto slot_at = [&](int64_t minute_start) -> const MinuteSlot* {
       const int m = static_cast<int>((minute_start - hour) / kMinuteMs);
       for (const auto& s : *slots) {
@@ -101,6 +84,16 @@ class HistoryReader {
     if (a < ma) total.Merge(Edge(a, ma, slot_at(FloorTo(a, kMinuteMs))));
     if (mb < b) total.Merge(Edge(mb, b, slot_at(mb)));
     return total;
+  }
+
+  // The hour rows starting in [from, to), summed by SQLite (up to 400 days of them).
+  OutcomeCounts SumHours(int64_t from, int64_t to) {
+    if (!series_ || from >= to) return {};
+    Int64 series = *series_, f = from, t = to, pass = 0, warn = 0, fail = 0, maint = 0, mfail = 0;
+    s_ << "SELECT COALESCE(SUM(pass), 0), COALESCE(SUM(warn), 0), COALESCE(SUM(fail), 0), COALESCE(SUM(maint), 0),"
+          " COALESCE(SUM(maint_fail), 0) FROM rollup_hour WHERE series = ? AND hour_ms >= ? AND hour_ms < ?",
+        into(pass), into(warn), into(fail), into(maint), into(mfail), use(series), use(f), use(t), now;
+    return {pass, warn, fail, maint, mfail};
   }
 
   // Part of one minute: exact from raw rows where they still exist.
@@ -148,7 +141,6 @@ class HistoryReader {
   const std::string check_;
   const std::optional<int64_t> series_;
   int64_t raw_horizon_ = 0;  // every result from here on is a raw row
-  std::map<int64_t, OutcomeCounts> hours_;
   std::map<int64_t, std::optional<std::vector<MinuteSlot>>> minutes_;
   std::map<std::pair<int64_t, int64_t>, OutcomeCounts> raw_;
 };
@@ -287,8 +279,6 @@ core::Result<std::vector<OutcomeCounts>> SqliteStore::Counts(const std::string& 
   try {
     Poco::Data::Session s = readers_->get();
     HistoryReader reader(s, provider, check, FindSeries(s, provider, check));
-    const int64_t earliest = core::ToUnixMillis(*std::min_element(since.begin(), since.end()));
-    reader.LoadHours(FloorTo(earliest, kHourMs), b);
     for (const core::WallTime& t : since) out.push_back(reader.Window(core::ToUnixMillis(t), b));
   } catch (const Poco::Exception& e) {
     return Out::Error("cannot read rollups from " + path_ + ": " + e.displayText());
