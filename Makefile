@@ -1,5 +1,5 @@
 # The two set-up commands the README promises; each installs what is missing and builds first.
-.PHONY: run test build bench clean
+.PHONY: run test build bench bench-history clean
 
 run:    ## build and run the daemon on the demo config with simulated providers (http://127.0.0.1:9470)
 	scripts/run-demo.sh
@@ -10,8 +10,11 @@ test:   ## build and run every test
 build:  ## build only
 	scripts/build.sh
 
-bench:  ## build and run the benchmarks (prints figures)
+bench:  ## build and run the probe benchmark (prints figures)
 	scripts/bench.sh
+
+bench-history:  ## build and run the history benchmark: 90 days x 1,000 checks (prints figures; ~15 min)
+	scripts/bench.sh history
 
 clean:
 	rm -rf build .state

@@ -26,6 +26,7 @@
 #include "probes/check_runner.h"
 #include "probes/poco_http_client.h"
 #include "storage/sqlite_store.h"
+#include "tests/support/daemon_process.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -111,12 +112,8 @@ int main(int argc, char** argv) {
   const Options opt = Parse(argc, argv);
   core::Log::Configure(core::LogLevel::kWarn, core::LogFormat::kText);
   testing::TempDir dir;
-  testing::Subprocess target({testing::VigilBinary(), "simulate", "--listen", "127.0.0.1:0"});
-  if (!target.WaitForOutput("listening on", std::chrono::seconds(10))) return 3;
-  std::smatch m;
-  const std::string err = target.err();
-  std::regex_search(err, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
-  const std::string base = "http://127.0.0.1:" + std::string(m[1]);
+  std::string base;
+  const std::unique_ptr<testing::Subprocess> target = testing::StartSimulatorProcess(base);
 
   probes::PocoHttpClient client;  // process-wide set-up (OpenSSL, resolver threads) before the baseline
   const long rss_base = CurrentRssKb();
@@ -234,7 +231,7 @@ int main(int argc, char** argv) {
   std::printf("  peak RSS                 %ld KB\n", PeakRssKb());
   std::printf("  scheduler lag            p50 %.3f ms  p99 %.3f ms  (%zu starts)\n", Percentile(lags, 0.5) * 1e3,
               Percentile(lags, 0.99) * 1e3, lags.size());
-  target.Signal(SIGTERM);
-  target.Wait(std::chrono::seconds(5));
+  target->Signal(SIGTERM);
+  target->Wait(std::chrono::seconds(5));
   return failed > 0 ? 1 : 0;
 }

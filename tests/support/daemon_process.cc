@@ -55,6 +55,20 @@ std::string DaemonProcess::ProviderState(const std::string& provider) const {
   return Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("state");
 }
 
+std::unique_ptr<Subprocess> StartSimulatorProcess(std::string& base_url) {
+  auto target = std::make_unique<Subprocess>(std::vector<std::string>{VigilBinary(), "simulate", "--listen", "127.0.0.1:0"});
+  if (!target->WaitForOutput("listening on", std::chrono::seconds(10))) {
+    throw std::runtime_error("vigil simulate did not start: " + target->err());
+  }
+  std::smatch m;
+  const std::string err = target->err();
+  if (!std::regex_search(err, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"))) {
+    throw std::runtime_error("no listen address in: " + err);
+  }
+  base_url = "http://127.0.0.1:" + std::string(m[1]);
+  return target;
+}
+
 std::string SimUrl(uint16_t port, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(port) + path;
 }

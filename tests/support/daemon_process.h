@@ -38,6 +38,10 @@ class DaemonProcess {
   int port_ = 0;
 };
 
+// `vigil simulate` in a child process on a port of its choosing, so a bench does not count the
+// target's CPU; `base_url` receives "http://127.0.0.1:PORT". Throws when it does not start.
+std::unique_ptr<Subprocess> StartSimulatorProcess(std::string& base_url);
+
 // The simulator's base URL for a path prefix, e.g. SimUrl(port, "/stripe").
 std::string SimUrl(uint16_t port, const std::string& path);
 
