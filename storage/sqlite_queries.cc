@@ -38,14 +38,21 @@ core::Result<std::vector<StoredResult>> SqliteStore::Results(const ResultQuery& 
   Int64 limit = static_cast<Int64>(std::min(q.limit, kMaxQueryLimit));
   try {
     Poco::Data::Session s = readers_->get();
-    s << "SELECT id, ts_ms, check_name, outcome, status_code, dns_ms, connect_ms, tls_ms, ttfb_ms,"
-         " transfer_ms, total_ms, findings, body_excerpt, body_truncated, COALESCE(cert_not_after_ms, -1),"
-         " COALESCE(credential_not_after_ms, -1), quota"
-         " FROM results WHERE provider = ? AND (? = '' OR check_name = ?) AND ts_ms >= ? AND ts_ms < ?"
-         " ORDER BY ts_ms DESC, id DESC LIMIT ?",
+    // One check: an equality on check_name, so the (provider, check_name, ts_ms) index serves the
+    // order and the limit (an "(? = '' OR check_name = ?)" would sort all of the provider's rows,
+    // 1.5 minutes at start-up on 90 days of 1,000 checks).
+    Poco::Data::Statement st(s);
+    st << "SELECT id, ts_ms, check_name, outcome, status_code, dns_ms, connect_ms, tls_ms, ttfb_ms,"
+          " transfer_ms, total_ms, findings, body_excerpt, body_truncated, COALESCE(cert_not_after_ms, -1),"
+          " COALESCE(credential_not_after_ms, -1), quota FROM results WHERE provider = ?" +
+              std::string(check_filter.empty() ? "" : " AND check_name = ?") +
+              " AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms DESC, id DESC LIMIT ?",
         into(id), into(ts), into(check), into(outcome), into(status), into(dns), into(connect), into(tls),
         into(ttfb), into(transfer), into(total), into(findings), into(excerpt), into(truncated), into(cert), into(credential),
-        into(quota), use(provider), use(check_filter), use(check_filter), use(since), use(until), use(limit), now;
+        into(quota), use(provider);
+    if (!check_filter.empty()) st, use(check_filter);
+    st, use(since), use(until), use(limit);
+    st.execute();
   } catch (const Poco::Exception& e) {
     return Out::Error("cannot read results from " + path_ + ": " + e.displayText());
   }
