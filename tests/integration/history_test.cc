@@ -365,13 +365,13 @@ TEST(History, AKillDuringBackfillOrPruneThenARestartGivesTheSameRollupsAsAnUnint
       ASSERT_EQ(WEXITSTATUS(status), 0);
       break;
     }
+    delay_ms += 15;
     if (testing::QueryInt(victim, "PRAGMA user_version") < 8) continue;  // killed while migrating
     const int64_t after = testing::QueryInt(victim, "SELECT after_id FROM backfill");
     const int64_t end_id = testing::QueryInt(victim, "SELECT end_id FROM backfill");
     const int64_t left = testing::QueryInt(victim, "SELECT COUNT(*) FROM results");
     if (after > 0 && after < end_id) killed_in_backfill = true;
     if (after == end_id && left < kRows && left > kRows * 3 / 10 + 10) killed_in_prune = true;
-    delay_ms += 15;
   }
   EXPECT_TRUE(killed_in_backfill);
   EXPECT_TRUE(killed_in_prune);
