@@ -21,6 +21,7 @@
 #include <iostream>
 #include <random>
 #include <regex>
+#include <stdexcept>
 #include <thread>
 
 #include "daemon/core/duration.h"
@@ -57,6 +58,12 @@ struct Options {
                why);
   std::exit(2);
 }
+
+// A run that cannot go on: thrown rather than std::exit, so the daemon and the simulator this
+// bench started are stopped by their destructors instead of outliving it.
+struct BenchFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 Options Parse(int argc, char** argv) {
   Options o;
@@ -116,10 +123,7 @@ std::string CheckName(int c) { return "c" + std::to_string(c); }
 // Each provider has an outage of 30 minutes every 9 days (failing results and transitions).
 int64_t WriteThroughStore(const Options& o, const std::string& path, core::WallTime now) {
   auto opened = storage::SqliteStore::Open(path);
-  if (!opened.ok()) {
-    std::cerr << opened.message() << "\n";
-    std::exit(3);
-  }
+  if (!opened.ok()) throw BenchFailure(opened.message());
   storage::SqliteStore& store = **opened;
   const int64_t end = core::ToUnixMillis(now), start = end - int64_t{o.days} * 86'400'000;
   const int64_t step = o.every.count();
@@ -130,10 +134,7 @@ int64_t WriteThroughStore(const Options& o, const std::string& path, core::WallT
   storage::WriteBatch batch;
   const auto flush = [&] {
     if (batch.empty()) return;
-    if (core::Status s = store.Write(batch); !s.ok()) {
-      std::cerr << s.message() << "\n";
-      std::exit(3);
-    }
+    if (core::Status s = store.Write(batch); !s.ok()) throw BenchFailure(s.message());
     batch = storage::WriteBatch();
   };
   for (int64_t t = start; t < end; t += step) {
@@ -186,6 +187,11 @@ int64_t WriteSchema7(const Options& o, const std::string& path, core::WallTime n
          "), 'c' || (i % " + std::to_string(o.checks) +
          "), CASE WHEN i % 97 = 0 THEN 'fail' ELSE 'pass' END, CASE WHEN i % 97 = 0 THEN 503 ELSE 200 END,"
          " 0, 0, 0, 0, 0, 20 + (i * 7919) % 4000 / 40.0, '[]', '', 0 FROM n;\n"
+         // What a running release also leaves: every check's state, one transition per provider.
+         "INSERT INTO check_states SELECT DISTINCT provider, check_name, 'up', " + std::to_string(start) +
+         " FROM results WHERE ts_ms < " + std::to_string(start + o.every.count()) + ";\n"
+         "INSERT INTO transitions(provider, from_state, to_state, ts_ms, reasons)"
+         " SELECT DISTINCT provider, 'unknown', 'up', " + std::to_string(start) + ", '[]' FROM check_states;\n"
          "COMMIT;\nPRAGMA user_version = 7;\n";
   testing::ExecSql(path, sql);
   return n;
@@ -214,8 +220,7 @@ Daemon StartDaemon(const testing::TempDir& dir, const std::string& config) {
   d.process = std::make_unique<testing::Subprocess>(
       std::vector<std::string>{testing::VigilBinary(), "run", "-c", path, "--listen", "127.0.0.1:0"});
   if (!d.process->WaitForOutput("daemon: started", std::chrono::seconds(60))) {
-    std::cerr << "vigil run did not start: " << d.process->err() << "\n";
-    std::exit(3);
+    throw BenchFailure("vigil run did not start: " + d.process->err());
   }
   d.ready_s = Seconds(Clock::now() - t0);
   std::smatch m;
@@ -235,8 +240,7 @@ std::pair<double, double> Measure(const std::string& base, int n, Next next) {
     const testing::HttpResult r = testing::HttpGet(base + path);
     ms.push_back(Seconds(Clock::now() - t0) * 1e3);
     if (r.status != 200) {
-      std::cerr << "GET " << path << " -> " << r.status << " " << r.body.substr(0, 200) << r.error << "\n";
-      std::exit(3);
+      throw BenchFailure("GET " + path + " -> " + std::to_string(r.status) + " " + r.body.substr(0, 200) + r.error);
     }
   }
   std::sort(ms.begin(), ms.end());
@@ -342,7 +346,12 @@ int main(int argc, char** argv) {
   const std::string dir = o.dir.empty() ? tmp.path() : o.dir;
   std::string base;
   const std::unique_ptr<testing::Subprocess> target = testing::StartSimulatorProcess(base);
-  if (o.only.empty() || o.only == "store") Run(o, "store", dir + "/bench-store.db", tmp, base);
-  if (o.only.empty() || o.only == "schema7") Run(o, "schema7", dir + "/bench-schema7.db", tmp, base);
+  try {
+    if (o.only.empty() || o.only == "store") Run(o, "store", dir + "/bench-store.db", tmp, base);
+    if (o.only.empty() || o.only == "schema7") Run(o, "schema7", dir + "/bench-schema7.db", tmp, base);
+  } catch (const BenchFailure& e) {
+    std::cerr << "history_bench: " << e.what() << "\n";
+    return 3;
+  }
   return 0;
 }

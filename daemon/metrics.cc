@@ -106,7 +106,7 @@ Metrics::Metrics(const HealthStage& health)
   scheduler_skipped_.Add({{"reason", "worker queue full"}});
   pipeline_problems_.Add({{"problem", "result_dropped"}});
   pipeline_problems_.Add({{"problem", "store_write_error"}});
-  for (auto kind : {storage::PruneKind::kRaw, storage::PruneKind::kMinute, storage::PruneKind::kHour,
+  for (auto kind : {storage::PruneKind::kRaw, storage::PruneKind::kMinute, storage::PruneKind::kHour, storage::PruneKind::kDay,
                     storage::PruneKind::kDeliveries, storage::PruneKind::kDeadLetters}) {
     storage_pruned_.Add({{"kind", storage::PruneKindName(kind)}});
   }

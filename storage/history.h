@@ -22,7 +22,7 @@
 
 namespace vigil::storage {
 
-enum class Resolution { kMinute, kHour };
+enum class Resolution { kMinute, kHour, kDay };  // UTC days: counts only, no latency
 
 // One rollup bucket of one check, for charts.
 struct RollupPoint {

@@ -107,6 +107,16 @@ const std::vector<std::vector<std::string>>& Migrations() {
           " raw_horizon_ms INTEGER NOT NULL DEFAULT 0)",
           "INSERT INTO backfill(id, after_id, end_id) SELECT 1, 0, COALESCE(MAX(id), 0) FROM results",
       },
+      // 9: per-check day sums of the hour rows (counts only), so a 90-day window reads 90 rows
+      // instead of 2,160. Derived: rewritten from the hour rows of each day a write touches.
+      {
+          "CREATE TABLE rollup_day ("
+          " series INTEGER NOT NULL, day_ms INTEGER NOT NULL, pass INTEGER NOT NULL, warn INTEGER NOT NULL,"
+          " fail INTEGER NOT NULL, maint INTEGER NOT NULL, maint_fail INTEGER NOT NULL,"
+          " PRIMARY KEY (series, day_ms)) WITHOUT ROWID",
+          "INSERT INTO rollup_day SELECT series, hour_ms - hour_ms % 86400000, SUM(pass), SUM(warn), SUM(fail),"
+          " SUM(maint), SUM(maint_fail) FROM rollup_hour GROUP BY 1, 2",
+      },
   };
   return kMigrations;
 }

@@ -106,6 +106,7 @@ bool RetentionTask::Prune() {
   const std::pair<PruneKind, core::Millis> plan[] = {{PruneKind::kRaw, r.raw},
                                                      {PruneKind::kMinute, r.minute},
                                                      {PruneKind::kHour, r.hour},
+                                                     {PruneKind::kDay, r.hour},
                                                      {PruneKind::kDeliveries, r.deliveries},
                                                      {PruneKind::kDeadLetters, r.dead_letters}};
   for (const auto& [kind, window] : plan) {

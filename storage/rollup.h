@@ -29,6 +29,7 @@ namespace vigil::storage {
 
 constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kHourMs = 3'600'000;
+constexpr int64_t kDayMs = 86'400'000;  // UTC days
 
 struct OutcomeCounts {
   int64_t pass = 0;

@@ -1,12 +1,13 @@
 // The rollup side of SqliteStore: writing rollups with the results they count, and the history
-// queries (HistoryStore), which compose a window from hour rows, minute detail at its edges and
-// raw rows at the edges of those.
+// queries (HistoryStore), which compose a window from day sums, hour rows at their edges, minute
+// detail at the edges of those and raw rows at the edges of the minutes.
 #include <Poco/Data/LOB.h>
 #include <Poco/Data/Session.h>
 
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "daemon/core/log.h"
 #include "storage/sqlite_store.h"
@@ -37,16 +38,57 @@ int64_t CeilTo(int64_t ms, int64_t unit) {
 // half of it: the best guess once the finer data is gone.
 bool MostlyInside(int64_t from, int64_t to, int64_t width) { return (to - from) * 2 >= width; }
 
-// Reads one check's history for one query on one reader session, memoising what several
-// windows share (the current hour, the last partial minute).
+// One read transaction on a reader session for a query of several statements: they all see the
+// same snapshot, and the session's page cache survives between them (in autocommit each statement
+// starts a read transaction of its own, and SQLite drops the whole cache whenever the writer
+// committed in between, which it does many times a second while pruning).
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Poco::Data::Session& s) : s_(s) { s_ << "BEGIN DEFERRED", now; }
+  ~ReadSnapshot() {
+    try {
+      s_ << "COMMIT", now;  // read-only: ends the snapshot
+    } catch (const Poco::Exception&) {
+      // the pool rolls back a session that comes back inside a transaction
+    }
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Poco::Data::Session& s_;
+};
+
+// Reads one check's counts over several windows on one reader session in a handful of
+// statements whatever the number of windows: the minute detail of every hour a window edge can
+// fall in is fetched first; a planning pass over the windows then records which day, hour and
+// raw ranges they need (the same code as the counting pass, returning nothing yet); each kind is
+// fetched in one statement; and the counting pass sums the windows from what came back.
 class HistoryReader {
  public:
   HistoryReader(Poco::Data::Session& s, std::string provider, std::string check, std::optional<int64_t> series)
-      : s_(s), provider_(std::move(provider)), check_(std::move(check)), series_(series) {
+      : s_(s), provider_(std::move(provider)), check_(std::move(check)), series_(series) {}
+
+  std::vector<OutcomeCounts> Windows(const std::vector<int64_t>& since, int64_t until) {
     std::vector<Int64> horizon;
     s_ << "SELECT raw_horizon_ms FROM backfill WHERE id = 1", into(horizon), now;
     raw_horizon_ = horizon.empty() ? 0 : horizon.front();
+    std::set<int64_t> edge_hours{FloorTo(until, kHourMs)};
+    for (int64_t a : since) edge_hours.insert(FloorTo(a, kHourMs));
+    FetchMinutes(edge_hours);
+    for (int64_t a : since) Window(a, until);
+    FetchSums("rollup_day", "day_ms", days_);
+    FetchSums("rollup_hour", "hour_ms", hours_);
+    FetchRaw();
+    planning_ = false;
+    std::vector<OutcomeCounts> out;
+    for (int64_t a : since) out.push_back(Window(a, until));
+    return out;
   }
+
+ private:
+  using Range = std::pair<int64_t, int64_t>;
+  using Sums = std::map<Range, OutcomeCounts>;
 
   OutcomeCounts Window(int64_t a, int64_t b) {
     OutcomeCounts total;
@@ -56,18 +98,25 @@ class HistoryReader {
       total.Merge(PartialHour(FloorTo(a, kHourMs), a, b));
       return total;
     }
-    total.Merge(SumHours(ha, hb));
+    // Whole days from the day sums, the hours around them from the hour rows.
+    const int64_t da = CeilTo(ha, kDayMs), db = FloorTo(hb, kDayMs);
+    if (da < db) {
+      total.Merge(Lookup(days_, da, db));
+      total.Merge(Lookup(hours_, ha, da));
+      total.Merge(Lookup(hours_, db, hb));
+    } else {
+      total.Merge(Lookup(hours_, ha, hb));
+    }
     if (a < ha) total.Merge(PartialHour(FloorTo(a, kHourMs), a, ha));
     if (hb < b) total.Merge(PartialHour(hb, hb, b));
     return total;
   }
 
- private:
   // [a, b) inside the hour that starts at `hour`.
   OutcomeCounts PartialHour(int64_t hour, int64_t a, int64_t b) {
     OutcomeCounts total;
     const std::optional<std::vector<MinuteSlot>>& slots = Minutes(hour);
-    if (!slots) return MostlyInside(a, b, kHourMs) ? SumHours(hour, hour + 1) : total;
+    if (!slots) return MostlyInside(a, b, kHourMs) ? Lookup(hours_, hour, hour + kHourMs) : total;
     const auto slot_at = [&](int64_t minute_start) -> const MinuteSlot* {
       const int m = static_cast<int>((minute_start - hour) / kMinuteMs);
       for (const auto& s : *slots) {
@@ -86,54 +135,83 @@ class HistoryReader {
     return total;
   }
 
-  // The hour rows starting in [from, to), summed by SQLite (up to 400 days of them).
-  OutcomeCounts SumHours(int64_t from, int64_t to) {
-    if (!series_ || from >= to) return {};
-    Int64 series = *series_, f = from, t = to, pass = 0, warn = 0, fail = 0, maint = 0, mfail = 0;
-    s_ << "SELECT COALESCE(SUM(pass), 0), COALESCE(SUM(warn), 0), COALESCE(SUM(fail), 0), COALESCE(SUM(maint), 0),"
-          " COALESCE(SUM(maint_fail), 0) FROM rollup_hour WHERE series = ? AND hour_ms >= ? AND hour_ms < ?",
-        into(pass), into(warn), into(fail), into(maint), into(mfail), use(series), use(f), use(t), now;
-    return {pass, warn, fail, maint, mfail};
-  }
-
   // Part of one minute: exact from raw rows where they still exist.
   OutcomeCounts Edge(int64_t a, int64_t b, const MinuteSlot* slot) {
-    if (a >= raw_horizon_) return Raw(a, b);
+    if (a >= raw_horizon_) return Lookup(raw_, a, b);
     return slot && MostlyInside(a, b, kMinuteMs) ? slot->counts : OutcomeCounts{};
   }
 
-  OutcomeCounts Raw(int64_t a, int64_t b) {
-    auto memo = raw_.find({a, b});
-    if (memo != raw_.end()) return memo->second;
-    std::vector<std::string> outcome;
-    std::vector<int> maintenance;
-    std::vector<Int64> n;
-    Int64 from = a, to = b;
-    s_ << "SELECT outcome, maintenance, COUNT(*) FROM results"
-          " WHERE provider = ? AND check_name = ? AND ts_ms >= ? AND ts_ms < ? GROUP BY outcome, maintenance",
-        into(outcome), into(maintenance), into(n), bind(provider_), bind(check_), use(from), use(to), now;
-    OutcomeCounts c;
-    for (std::size_t i = 0; i < outcome.size(); ++i) {
-      probes::Outcome o = probes::Outcome::kPass;
-      if (probes::ParseOutcome(outcome[i], o)) c.Add(o, maintenance[i] != 0, n[i]);
+  // While planning: notes the range and counts nothing; then: what was fetched for it.
+  OutcomeCounts Lookup(Sums& sums, int64_t from, int64_t to) {
+    if (from >= to) return {};
+    if (planning_) {
+      sums.try_emplace({from, to});
+      return {};
     }
-    raw_.emplace(std::pair{a, b}, c);
-    return c;
+    auto it = sums.find({from, to});
+    return it == sums.end() ? OutcomeCounts{} : it->second;
   }
 
   const std::optional<std::vector<MinuteSlot>>& Minutes(int64_t hour) {
-    auto memo = minutes_.find(hour);
-    if (memo != minutes_.end()) return memo->second;
-    std::optional<std::vector<MinuteSlot>> slots;
-    if (series_) {
-      std::vector<BLOB> blob;
-      Int64 series = *series_, h = hour;
-      s_ << "SELECT minutes FROM rollup_minute WHERE series = ? AND hour_ms = ?", into(blob), use(series), use(h), now;
-      if (!blob.empty()) slots = HourRollup::DecodeMinutes(View(blob.front()));
-    } else {
-      slots.emplace();  // no rollups at all yet: nothing to add, raw edges still count
+    auto it = minutes_.find(hour);
+    if (it == minutes_.end()) {
+      FetchMinutes({hour});  // not an edge hour fetched up front: only when the windows change shape
+      it = minutes_.find(hour);
     }
-    return minutes_.emplace(hour, std::move(slots)).first->second;
+    return it->second;
+  }
+
+  // "(a, b), (a, b), ..." of the ranges, for a VALUES list. Integers of our own: no user text.
+  static std::string ValuesOf(const Sums& sums) {
+    std::string values;
+    for (const auto& [range, counts] : sums) {
+      values += (values.empty() ? "(" : ", (") + std::to_string(range.first) + ", " + std::to_string(range.second) + ")";
+    }
+    return values;
+  }
+
+  void FetchMinutes(const std::set<int64_t>& hours) {
+    if (!series_) {
+      for (int64_t h : hours) minutes_.emplace(h, std::vector<MinuteSlot>());  // no rollups yet: raw edges count
+      return;
+    }
+    std::string list;
+    for (int64_t h : hours) list += (list.empty() ? "" : ", ") + std::to_string(h);
+    std::vector<Int64> hour;
+    std::vector<BLOB> blob;
+    Int64 series = *series_;
+    s_ << "SELECT hour_ms, minutes FROM rollup_minute WHERE series = ? AND hour_ms IN (" + list + ")", into(hour),
+        into(blob), use(series), now;
+    for (int64_t h : hours) minutes_.emplace(h, std::nullopt);
+    for (std::size_t i = 0; i < hour.size(); ++i) minutes_[hour[i]] = HourRollup::DecodeMinutes(View(blob[i]));
+  }
+
+  // The rows of a rollup table whose buckets start in each range, summed by SQLite in one pass.
+  void FetchSums(const char* table, const char* column, Sums& sums) {
+    if (!series_ || sums.empty()) return;
+    std::vector<Int64> from, to, pass, warn, fail, maint, mfail;
+    Int64 series = *series_;
+    s_ << "SELECT r.column1, r.column2, SUM(t.pass), SUM(t.warn), SUM(t.fail), SUM(t.maint), SUM(t.maint_fail)"
+          " FROM (VALUES " + ValuesOf(sums) + ") r JOIN " + table + " t ON t.series = ? AND t." + column +
+              " >= r.column1 AND t." + column + " < r.column2 GROUP BY r.column1, r.column2",
+        into(from), into(to), into(pass), into(warn), into(fail), into(maint), into(mfail), use(series), now;
+    for (std::size_t i = 0; i < from.size(); ++i) sums[{from[i], to[i]}] = {pass[i], warn[i], fail[i], maint[i], mfail[i]};
+  }
+
+  // Raw rows in each range, counted by outcome.
+  void FetchRaw() {
+    if (raw_.empty()) return;
+    std::vector<Int64> from, to, n;
+    std::vector<std::string> outcome;
+    std::vector<int> maintenance;
+    s_ << "SELECT r.column1, r.column2, t.outcome, t.maintenance, COUNT(*) FROM (VALUES " + ValuesOf(raw_) +
+              ") r JOIN results t ON t.provider = ? AND t.check_name = ? AND t.ts_ms >= r.column1"
+              " AND t.ts_ms < r.column2 GROUP BY r.column1, r.column2, t.outcome, t.maintenance",
+        into(from), into(to), into(outcome), into(maintenance), into(n), bind(provider_), bind(check_), now;
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      probes::Outcome o = probes::Outcome::kPass;
+      if (probes::ParseOutcome(outcome[i], o)) raw_[{from[i], to[i]}].Add(o, maintenance[i] != 0, n[i]);
+    }
   }
 
   Poco::Data::Session& s_;
@@ -141,9 +219,11 @@ class HistoryReader {
   const std::string check_;
   const std::optional<int64_t> series_;
   int64_t raw_horizon_ = 0;  // every result from here on is a raw row
+  bool planning_ = true;
   std::map<int64_t, std::optional<std::vector<MinuteSlot>>> minutes_;
-  std::map<std::pair<int64_t, int64_t>, OutcomeCounts> raw_;
+  Sums days_, hours_, raw_;
 };
+
 
 alerts::HealthState StateOf(const std::string& text) {
   alerts::HealthState s = alerts::HealthState::kUnknown;
@@ -266,6 +346,21 @@ void SqliteStore::UpsertRollups(std::vector<RollupRow> rows) {
                 " ON CONFLICT(series, hour_ms) DO UPDATE SET minutes = excluded.minutes",
         use(mseries), use(mhour), use(minutes), now;
   }
+  // Each day whose hours changed, summed again from its hour rows: a day always equals its hours.
+  std::set<std::pair<int64_t, int64_t>> days;
+  for (const RollupRow& r : rows) days.emplace(r.series, FloorTo(r.hour.hour_ms(), kDayMs));
+  std::vector<Int64> dseries, dstart, dend;
+  for (const auto& [id, day] : days) {
+    dseries.push_back(id);
+    dstart.push_back(day);
+    dend.push_back(day + kDayMs);
+  }
+  *writer_ << "INSERT INTO rollup_day(series, day_ms, pass, warn, fail, maint, maint_fail)"
+              " SELECT series, ?, SUM(pass), SUM(warn), SUM(fail), SUM(maint), SUM(maint_fail) FROM rollup_hour"
+              " WHERE series = ? AND hour_ms >= ? AND hour_ms < ? GROUP BY series"
+              " ON CONFLICT(series, day_ms) DO UPDATE SET pass = excluded.pass, warn = excluded.warn,"
+              " fail = excluded.fail, maint = excluded.maint, maint_fail = excluded.maint_fail",
+      use(dstart), use(dseries), use(dstart), use(dend), now;
   for (RollupRow& r : rows) staged_rollups_.push_back(std::move(r));
 }
 
@@ -278,8 +373,10 @@ core::Result<std::vector<OutcomeCounts>> SqliteStore::Counts(const std::string& 
   const int64_t b = core::ToUnixMillis(until);
   try {
     Poco::Data::Session s = readers_->get();
-    HistoryReader reader(s, provider, check, FindSeries(s, provider, check));
-    for (const core::WallTime& t : since) out.push_back(reader.Window(core::ToUnixMillis(t), b));
+    ReadSnapshot snapshot(s);
+    std::vector<int64_t> starts;
+    for (const core::WallTime& t : since) starts.push_back(core::ToUnixMillis(t));
+    out = HistoryReader(s, provider, check, FindSeries(s, provider, check)).Windows(starts, b);
   } catch (const Poco::Exception& e) {
     return Out::Error("cannot read rollups from " + path_ + ": " + e.displayText());
   }
@@ -320,9 +417,18 @@ core::Result<std::vector<RollupPoint>> SqliteStore::Rollups(const std::string& p
     Poco::Data::Session s = readers_->get();
     const std::optional<int64_t> series = FindSeries(s, provider, check);
     if (!series) return out;
-    Int64 sid = *series, from = resolution == Resolution::kHour ? a : FloorTo(a, kHourMs), to = b;
+    Int64 sid = *series, from = resolution == Resolution::kMinute ? FloorTo(a, kHourMs) : a, to = b;
     std::vector<Int64> hour, pass, warn, fail, maint, mfail;
     std::vector<BLOB> blob;
+    if (resolution == Resolution::kDay) {
+      s << "SELECT day_ms, pass, warn, fail, maint, maint_fail FROM rollup_day"
+           " WHERE series = ? AND day_ms >= ? AND day_ms < ? ORDER BY day_ms",
+          into(hour), into(pass), into(warn), into(fail), into(maint), into(mfail), use(sid), use(from), use(to), now;
+      for (std::size_t i = 0; i < hour.size(); ++i) {
+        out.push_back({core::FromUnixMillis(hour[i]), {pass[i], warn[i], fail[i], maint[i], mfail[i]}, {}});
+      }
+      return out;
+    }
     if (resolution == Resolution::kHour) {
       s << "SELECT hour_ms, pass, warn, fail, maint, maint_fail, latency FROM rollup_hour"
            " WHERE series = ? AND hour_ms >= ? AND hour_ms < ? ORDER BY hour_ms",
@@ -360,6 +466,7 @@ core::Result<ProviderTimeline> SqliteStore::Timeline(const std::string& provider
   Int64 a = core::ToUnixMillis(since), b = core::ToUnixMillis(until);
   try {
     Poco::Data::Session s = readers_->get();
+    ReadSnapshot snapshot(s);
     std::vector<std::string> before;
     s << "SELECT to_state FROM transitions WHERE provider = ? AND ts_ms < ? ORDER BY ts_ms DESC, id DESC LIMIT 1",
         into(before), use(p), use(a), now;

@@ -81,16 +81,17 @@ core::Result<BackfillProgress> SqliteStore::BackfillStep(std::size_t max_rows, c
   return BackfillProgress{next, end - next};
 }
 
-PruneProgress SqliteStore::PruneSeries(const std::string& table, int64_t before_hour_ms, std::size_t max_series,
-                                       int64_t& cursor) {
+PruneProgress SqliteStore::PruneSeries(const std::string& table, const std::string& column, int64_t width,
+                                       int64_t before_ms, std::size_t max_series, int64_t& cursor) {
   std::vector<Int64> ids;
   Int64 from = cursor, limit = static_cast<Int64>(max_series);
   *writer_ << "SELECT id FROM series WHERE id > ? ORDER BY id LIMIT ?", into(ids), use(from), use(limit), now;
   PruneProgress progress;
-  Int64 before = before_hour_ms;
+  // A bucket goes once all of it is older than the cutoff.
+  Int64 before = FloorTo(before_ms, width) - width + 1;
   for (Int64 id : ids) {
     Poco::Data::Statement del(*writer_);
-    del << "DELETE FROM " + table + " WHERE series = ? AND hour_ms < ?", use(id), use(before);
+    del << "DELETE FROM " + table + " WHERE series = ? AND " + column + " < ?", use(id), use(before);
     progress.deleted += static_cast<int64_t>(del.execute());
   }
   progress.more = ids.size() == max_series;
@@ -121,8 +122,6 @@ core::Result<PruneProgress> SqliteStore::PruneStep(PruneKind kind, core::WallTim
   const Int64 before = core::ToUnixMillis(cutoff);
   Int64 limit = static_cast<Int64>(max_rows);
   const std::size_t series_per_step = std::max<std::size_t>(1, max_rows / 10);
-  // A rollup row goes once its whole bucket is older than the cutoff.
-  const int64_t before_hour = FloorTo(before, kHourMs) - kHourMs + 1;
   core::Status st = InWriteTransaction("prune old history", [&] {
     switch (kind) {
       case PruneKind::kRaw: {
@@ -145,12 +144,16 @@ core::Result<PruneProgress> SqliteStore::PruneStep(PruneKind kind, core::WallTim
         return;
       }
       case PruneKind::kMinute:
-        progress = PruneSeries("rollup_minute", before_hour, series_per_step, minute_prune_cursor_);
+        progress = PruneSeries("rollup_minute", "hour_ms", kHourMs, before, series_per_step, minute_prune_cursor_);
+        return;
+      case PruneKind::kDay:
+        progress = PruneSeries("rollup_day", "day_ms", kDayMs, before, series_per_step, day_prune_cursor_);
         return;
       case PruneKind::kHour:
         if (hour_prune_cursor_ == 0) progress.deleted += PruneHealthHistory(before);
         {
-          const PruneProgress rows = PruneSeries("rollup_hour", before_hour, series_per_step, hour_prune_cursor_);
+          const PruneProgress rows =
+              PruneSeries("rollup_hour", "hour_ms", kHourMs, before, series_per_step, hour_prune_cursor_);
           progress.deleted += rows.deleted;
           progress.more = rows.more;
         }

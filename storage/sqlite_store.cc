@@ -33,6 +33,7 @@ const char* PruneKindName(PruneKind k) {
     case PruneKind::kRaw: return "raw";
     case PruneKind::kMinute: return "minute";
     case PruneKind::kHour: return "hour";
+    case PruneKind::kDay: return "day";
     case PruneKind::kDeliveries: return "deliveries";
     case PruneKind::kDeadLetters: return "dead_letters";
   }

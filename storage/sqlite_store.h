@@ -115,8 +115,10 @@ class SqliteStore final : public Store {
     last_write_ok_ = true;
     return core::Status::Ok();
   }
-  PruneProgress PruneSeries(const std::string& table, int64_t before_hour_ms, std::size_t max_series,
-                            int64_t& cursor);
+  // Deletes, for up to `max_series` series after `cursor`, the rows of `table` whose buckets of
+  // `width` ms (keyed by `column`) end at or before `before_ms`; moves the cursor on.
+  PruneProgress PruneSeries(const std::string& table, const std::string& column, int64_t width, int64_t before_ms,
+                            std::size_t max_series, int64_t& cursor);
   int64_t PruneHealthHistory(int64_t cutoff_ms);
 
   std::string path_;
@@ -133,6 +135,7 @@ class SqliteStore final : public Store {
   mutable std::unordered_map<std::string, int64_t> series_;  // GUARDED_BY(series_mu_): committed
   int64_t minute_prune_cursor_ = 0;                        // GUARDED_BY(write_mu_)
   int64_t hour_prune_cursor_ = 0;                          // GUARDED_BY(write_mu_)
+  int64_t day_prune_cursor_ = 0;                           // GUARDED_BY(write_mu_)
 };
 
 }  // namespace vigil::storage

@@ -19,8 +19,8 @@
 
 namespace vigil::storage {
 
-// What is pruned, each after its own window (config::RetentionConfig).
-enum class PruneKind { kRaw, kMinute, kHour, kDeliveries, kDeadLetters };
+// What is pruned, each after its own window (config::RetentionConfig; day sums after the hour one).
+enum class PruneKind { kRaw, kMinute, kHour, kDay, kDeliveries, kDeadLetters };
 const char* PruneKindName(PruneKind k);
 
 struct BackfillProgress {

@@ -158,6 +158,18 @@ TEST(History, RollupsCountExactlyWhatTheRawRowsSayAndTheirPercentilesStayWithinT
     const std::vector<double> exact = ExactLatencies(all, "balance", ma, mb);
     if (!exact.empty()) ExpectPercentilesWithinBound(*sketch, exact);
   }
+  // Several windows in one call, as the API asks for 24h/7d/30d/90d: each as exact as alone.
+  for (int i = 0; i < 20; ++i) {
+    const int64_t b = when(rng);
+    std::vector<core::WallTime> since;
+    for (int w = 0; w < 5; ++w) since.push_back(FromUnixMillis(b - when(rng) % (6 * kHourMs)));
+    auto counts = store->Counts("stripe", "charges", since, FromUnixMillis(b));
+    ASSERT_TRUE(counts.ok()) << counts.message();
+    ASSERT_EQ(counts->size(), since.size());
+    for (std::size_t w = 0; w < since.size(); ++w) {
+      EXPECT_EQ((*counts)[w], ExactCounts(all, "charges", ToUnixMillis(since[w]), b)) << w;
+    }
+  }
   // A reopened store (the rollup cache gone) goes on from the stored rows without double counting.
   store.reset();
   store = OpenOrDie(path);
@@ -217,6 +229,20 @@ TEST(History, PruningKeepsExactlyTheWindowsAndCountsEveryRow) {
   EXPECT_EQ(testing::QueryInt(path, "SELECT COUNT(*) FROM rollup_minute"), 2 * minute_rows_left);
   EXPECT_EQ(observer.pruned[PruneKind::kHour], 2 * (hours_total - hours_left));
   EXPECT_EQ(observer.pruned[PruneKind::kMinute], 2 * (hours_total - minute_rows_left));
+  // Day sums go with the hour window, a day once all of it is past it; the rest equal the raw rows.
+  const int64_t first_kept_day = FloorTo(hour_cut, kDayMs);
+  EXPECT_EQ(testing::QueryInt(path, "SELECT MIN(day_ms) FROM rollup_day"), first_kept_day);
+  EXPECT_EQ(observer.pruned[PruneKind::kDay], 2 * (first_kept_day - FloorTo(kT0, kDayMs)) / kDayMs);
+  for (const std::string check : {"balance", "charges"}) {
+    auto days = store->Rollups("stripe", check, Resolution::kDay, FromUnixMillis(first_kept_day + kDayMs),
+                               FromUnixMillis(end));
+    ASSERT_TRUE(days.ok()) << days.message();
+    ASSERT_EQ(days->size(), static_cast<std::size_t>((FloorTo(end, kDayMs) - first_kept_day) / kDayMs));
+    for (const auto& d : *days) {
+      const int64_t a = ToUnixMillis(d.start);
+      EXPECT_EQ(d.counts, ExactCounts(all, check, a, std::min(a + kDayMs, end))) << check << " " << a;
+    }
+  }
 
   // What is left still answers exactly at its resolution: to the millisecond within the raw
   // window, to the minute within the minute window, to the hour beyond.
@@ -309,6 +335,11 @@ std::vector<std::vector<std::string>> RollupRows(const std::string& path) {
             " COALESCE(m.minutes, 'none') FROM rollup_hour h JOIN series s ON s.id = h.series"
             " LEFT JOIN rollup_minute m ON m.series = h.series AND m.hour_ms = h.hour_ms"
             " ORDER BY s.provider, s.check_name, h.hour_ms");
+  for (auto& r : testing::QueryRows(path, "SELECT s.provider, s.check_name, d.day_ms, d.pass, d.warn, d.fail,"
+                                          " d.maint, d.maint_fail FROM rollup_day d JOIN series s ON s.id = d.series"
+                                          " ORDER BY s.provider, s.check_name, d.day_ms")) {
+    rows.push_back(r);
+  }
   for (auto& r : testing::QueryRows(path, "SELECT COUNT(*), MIN(ts_ms), SUM(id) FROM results")) rows.push_back(r);
   return rows;
 }
@@ -339,13 +370,19 @@ TEST(History, AKillDuringBackfillOrPruneThenARestartGivesTheSameRollupsAsAnUnint
   pass.retention.raw = 3 * 24h;     // prunes 70% of the raw rows
   pass.retention.minute = 5 * 24h;  // and half of the minute detail
   pass.retention.hour = 400 * 24h;
+  const auto t0 = std::chrono::steady_clock::now();
   RunPass(reference, pass);
+  const auto uninterrupted = std::chrono::steady_clock::now() - t0;
   const auto want = RollupRows(reference);
   ASSERT_GT(want.size(), 20u * 24 * 5);
 
-  // Kill the pass at growing delays until one runs to its end; see both phases interrupted.
+  // Kill the pass at growing delays, in steps of a 30th of how long the uninterrupted pass took
+  // (so the steps scale with the machine's load), until one runs to its end; see both phases
+  // interrupted.
   bool killed_in_backfill = false, killed_in_prune = false;
-  int delay_ms = 20;
+  const auto step = std::max<std::chrono::steady_clock::duration>(uninterrupted / 30, std::chrono::milliseconds(5));
+  auto delay = step;
+  std::string seen;  // for a failure: where each kill landed
   for (int attempt = 0; attempt < 60; ++attempt) {
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
@@ -357,7 +394,7 @@ TEST(History, AKillDuringBackfillOrPruneThenARestartGivesTheSameRollupsAsAnUnint
       task.Configure(pass.retention);
       ::_exit(task.RunOnce() ? 0 : 4);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    std::this_thread::sleep_for(delay);
     ::kill(child, SIGKILL);
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
@@ -365,16 +402,20 @@ TEST(History, AKillDuringBackfillOrPruneThenARestartGivesTheSameRollupsAsAnUnint
       ASSERT_EQ(WEXITSTATUS(status), 0);
       break;
     }
-    delay_ms += 15;
-    if (testing::QueryInt(victim, "PRAGMA user_version") < 8) continue;  // killed while migrating
+    delay += step;
+    if (testing::QueryInt(victim, "PRAGMA user_version") < SqliteStore::LatestSchemaVersion()) {
+      seen += " migrating";
+      continue;
+    }
     const int64_t after = testing::QueryInt(victim, "SELECT after_id FROM backfill");
     const int64_t end_id = testing::QueryInt(victim, "SELECT end_id FROM backfill");
     const int64_t left = testing::QueryInt(victim, "SELECT COUNT(*) FROM results");
     if (after > 0 && after < end_id) killed_in_backfill = true;
     if (after == end_id && left < kRows && left > kRows * 3 / 10 + 10) killed_in_prune = true;
+    seen += " after_id=" + std::to_string(after) + "/" + std::to_string(end_id) + ",raw=" + std::to_string(left);
   }
-  EXPECT_TRUE(killed_in_backfill);
-  EXPECT_TRUE(killed_in_prune);
+  EXPECT_TRUE(killed_in_backfill) << seen;
+  EXPECT_TRUE(killed_in_prune) << seen;
   RunPass(victim, pass);  // the restart
   EXPECT_EQ(RollupRows(victim), want);
   EXPECT_EQ(testing::QueryRows(victim, "PRAGMA integrity_check")[0][0], "ok");
