@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "alerts/event.h"
 #include "storage/migrations.h"
 #include "storage/retention.h"
 #include "storage/sqlite_store.h"
@@ -262,6 +263,76 @@ TEST(History, PruningKeepsExactlyTheWindowsAndCountsEveryRow) {
   observer.pruned.clear();
   ASSERT_TRUE(task.RunOnce());
   EXPECT_TRUE(observer.pruned.empty());
+}
+
+// Queues one event for the webhook at `at`, suppressed when `why` is given; its outbox id.
+int64_t QueueEvent(SqliteStore& store, const std::string& path, int64_t at, const std::string& why = "") {
+  alerts::AlertEvent e;
+  e.id = alerts::NewEventId(FromUnixMillis(at));
+  e.type = alerts::EventType::kDown;
+  e.timestamp = FromUnixMillis(at);
+  e.provider = "stripe";
+  e.state = HealthState::kDown;
+  e.previous_state = HealthState::kUp;
+  e.since = FromUnixMillis(at);
+  WriteBatch batch;
+  batch.alerts.outbox.push_back({"hook", e, why});
+  EXPECT_TRUE(store.Write(batch).ok());
+  return testing::QueryInt(path, "SELECT id FROM outbox WHERE event_id = '" + e.id + "'");
+}
+
+void Attempt(SqliteStore& store, int64_t id, int64_t at, alerts::AttemptOutcome outcome) {
+  alerts::DeliveryAttempt a;
+  a.outbox_id = id;
+  a.at = FromUnixMillis(at);
+  a.outcome = outcome;
+  a.status_code = outcome == alerts::AttemptOutcome::kDelivered ? 200 : 500;
+  if (outcome == alerts::AttemptOutcome::kRetry) a.next_retry = FromUnixMillis(at + kMinuteMs);
+  if (outcome != alerts::AttemptOutcome::kDelivered) a.error = "HTTP 500";
+  ASSERT_TRUE(store.RecordAttempt(a).ok());
+}
+
+TEST(History, DeliveredEventsAndDeadLettersGoAfterTheirOwnWindowsAndPendingOnesNever) {
+  testing::TempDir dir;
+  const std::string path = dir.File("vigil.db");
+  auto store = OpenOrDie(path);
+  const int64_t now = kT0 + 200 * 24 * kHourMs, day = 24 * kHourMs;
+  // Defaults: delivered and suppressed entries 30 days, dead letters 90 days.
+  const int64_t delivered_old = QueueEvent(*store, path, now - 40 * day);
+  Attempt(*store, delivered_old, now - 40 * day, alerts::AttemptOutcome::kRetry);
+  Attempt(*store, delivered_old, now - 40 * day + kMinuteMs, alerts::AttemptOutcome::kDelivered);
+  const int64_t suppressed_old = QueueEvent(*store, path, now - 40 * day, "silenced");
+  ASSERT_EQ(testing::QueryInt(path, "SELECT COUNT(*) FROM outbox WHERE status = 'suppressed' AND id = " +
+                                        std::to_string(suppressed_old)), 1);
+  const int64_t delivered_recent = QueueEvent(*store, path, now - 10 * day);
+  Attempt(*store, delivered_recent, now - 10 * day, alerts::AttemptOutcome::kDelivered);
+  // Created long ago, delivered recently (a long outage): its window runs from the delivery.
+  const int64_t delivered_late = QueueEvent(*store, path, now - 60 * day);
+  Attempt(*store, delivered_late, now - 5 * day, alerts::AttemptOutcome::kDelivered);
+  const int64_t dead_recent = QueueEvent(*store, path, now - 40 * day);
+  Attempt(*store, dead_recent, now - 40 * day, alerts::AttemptOutcome::kDead);
+  const int64_t dead_old = QueueEvent(*store, path, now - 100 * day);
+  Attempt(*store, dead_old, now - 100 * day, alerts::AttemptOutcome::kDead);
+  const int64_t pending_old = QueueEvent(*store, path, now - 120 * day);
+  Attempt(*store, pending_old, now - 120 * day, alerts::AttemptOutcome::kRetry);
+
+  testing::FakeClock clock(FromUnixMillis(now));
+  RecordingObserver observer;
+  RetentionTask task(*store, clock, &observer);
+  task.Configure(config::RetentionConfig{});
+  ASSERT_TRUE(task.RunOnce());
+  EXPECT_TRUE(observer.failures.empty());
+
+  std::vector<std::vector<std::string>> kept = testing::QueryRows(path, "SELECT id FROM outbox ORDER BY id");
+  std::vector<std::vector<std::string>> want;
+  for (int64_t id : {delivered_recent, delivered_late, dead_recent, pending_old}) want.push_back({std::to_string(id)});
+  EXPECT_EQ(kept, want);
+  EXPECT_EQ(observer.pruned[PruneKind::kDeliveries], 2);
+  EXPECT_EQ(observer.pruned[PruneKind::kDeadLetters], 1);
+  // Their delivery attempts went with them; the kept entries keep theirs.
+  EXPECT_EQ(testing::QueryInt(path, "SELECT COUNT(*) FROM delivery_attempts WHERE outbox_id NOT IN (SELECT id FROM outbox)"), 0);
+  EXPECT_EQ(testing::QueryInt(path, "SELECT COUNT(*) FROM delivery_attempts"), 4);
+  EXPECT_EQ(store->OutboxDepth().value(), 1);
 }
 
 TEST(History, UptimeWithAMaintenanceWindowAndAKnownOutageIsExact) {
