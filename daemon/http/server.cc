@@ -5,11 +5,16 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/Net/TCPServerParams.h>
+#include <Poco/String.h>
+
+#include <algorithm>
+#include <optional>
 
 #include "daemon/core/log.h"
 #include "daemon/core/text.h"
@@ -19,6 +24,34 @@ namespace vigil::daemon::http {
 namespace {
 
 using Poco::Net::HTTPResponse;
+
+// RFC 9112 framing a request must have before anything acts on it; what is wrong, or nullopt.
+// Ambiguous framing (two lengths, a length that is not a plain number, a length next to a
+// transfer coding) is how requests are smuggled past a proxy: refused, and the connection closed.
+std::optional<std::string> FramingError(const Poco::Net::HTTPServerRequest& request) {
+  int lengths = 0, hosts = 0, codings = 0;
+  for (const auto& [name, value] : request) {
+    if (Poco::icompare(name, "Content-Length") == 0) {
+      ++lengths;
+      if (value.empty() || value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return "Content-Length must be a plain decimal number, got \"" + core::Printable(value, 40) + "\"";
+      }
+    } else if (Poco::icompare(name, "Host") == 0) {
+      ++hosts;
+    } else if (Poco::icompare(name, "Transfer-Encoding") == 0) {
+      ++codings;
+    }
+  }
+  if (lengths > 1) return "more than one Content-Length field";
+  if (lengths > 0 && codings > 0) return "both Content-Length and Transfer-Encoding";
+  if (hosts > 1) return "more than one Host field";
+  if (hosts == 0 && request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1) return "HTTP/1.1 request without Host";
+  const std::string& target = request.getURI();
+  if (target.empty() || target.front() != '/') {
+    return "the request target must be a path starting with '/', got \"" + core::Printable(target, 40) + "\"";
+  }
+  return std::nullopt;
+}
 
 class Connection final : public Poco::Net::TCPServerConnection {
  public:
@@ -46,6 +79,10 @@ class Connection final : public Poco::Net::TCPServerConnection {
           response.setKeepAlive(false);
           SendError(response, 400, "bad_request", "malformed header field \"" + core::Printable(bad_field->first, 40) + "\"");
           refused_body = true;
+        } else if (const std::optional<std::string> framing = FramingError(request)) {
+          response.setKeepAlive(false);
+          SendError(response, 400, "bad_request", *framing);
+          refused_body = true;
         } else if (request.getVersion() != Poco::Net::HTTPMessage::HTTP_1_1 &&
             request.getVersion() != Poco::Net::HTTPMessage::HTTP_1_0) {
           response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
@@ -71,6 +108,11 @@ class Connection final : public Poco::Net::TCPServerConnection {
                                m.find("Field value too long") != std::string::npos ||
                                m.find("Too many header fields") != std::string::npos;
         Fail(session, too_large ? 431 : 400, too_large ? "headers_too_large" : "bad_request", e.message());
+        break;
+      } catch (const Poco::SyntaxException& e) {
+        // Poco's request reads its Content-Length as a number before anything else sees it; a
+        // client's malformed request, not a server error.
+        Fail(session, 400, "bad_request", "malformed request: " + e.displayText());
         break;
       } catch (const Poco::Exception& e) {
         Fail(session, guard.fired() ? 408 : 500, guard.fired() ? "request_timeout" : "internal", e.displayText());

@@ -104,6 +104,17 @@ TEST_F(ApiE2E, GarbageRequestsGetTheRight4xxWithAJsonError) {
       {"GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n", "HTTP/1.1 400", "bad_request"},
       {"GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n", "HTTP/1.1 505", "http_version_not_supported"},
       {"GET /healthz HTTP/1.1\r\nBad Name: value\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      // Framing that smuggles (RFC 9112 §6.3): refused before anything acts on it, never a 5xx.
+      {"POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\n{}", "HTTP/1.1 400", "bad_request"},
+      {"POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\nhello", "HTTP/1.1 400", "bad_request"},
+      {"POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"POST /api/v1/silences HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", "HTTP/1.1 400", "bad_request"},
+      {"GET /healthz HTTP/1.1\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"GET * HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400", "bad_request"},
   };
   for (const auto& c : raw) {
     SCOPED_TRACE(c.bytes.substr(0, 40));
@@ -111,6 +122,9 @@ TEST_F(ApiE2E, GarbageRequestsGetTheRight4xxWithAJsonError) {
     EXPECT_EQ(answer.rfind(c.status_line, 0), 0u) << answer;
     EXPECT_NE(answer.find("\"error\":\"" + c.code + "\""), std::string::npos) << answer;
   }
+  // An HTTP/1.0 request needs no Host; a well-framed one is still served.
+  EXPECT_EQ(Raw("GET /healthz HTTP/1.0\r\n\r\n").rfind("HTTP/1.0 200", 0), 0u);
+  EXPECT_EQ(Raw("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").rfind("HTTP/1.1 200", 0), 0u);
 }
 
 TEST_F(ApiE2E, WritesNeedTheToken) {
