@@ -8,13 +8,23 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/TCPServerConnection.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
-#include <Poco/Net/TCPServerParams.h>
+#include <Poco/Net/StreamSocketImpl.h>
 #include <Poco/String.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "daemon/core/log.h"
 #include "daemon/core/text.h"
@@ -53,136 +63,359 @@ std::optional<std::string> FramingError(const Poco::Net::HTTPServerRequest& requ
   return std::nullopt;
 }
 
-class Connection final : public Poco::Net::TCPServerConnection {
+// The session of one request on a connection whose bytes are already waiting; it can tell
+// whether it read past the request (a pipelined next one, which it would lose with it).
+class OneRequestSession final : public Poco::Net::HTTPServerSession {
  public:
-  Connection(const Poco::Net::StreamSocket& socket, const Handler& handler, Poco::Net::HTTPServerParams::Ptr params,
-             probes::SocketDeadlines& deadlines, const ServerOptions& options)
-      : TCPServerConnection(socket), handler_(handler), params_(params), deadlines_(deadlines), options_(options) {}
+  using HTTPServerSession::HTTPServerSession;
+  bool read_ahead() const { return buffered() > 0; }
+};
 
-  void run() override {
-    Poco::Net::HTTPServerSession session(socket(), params_);
-    for (;;) {
-      // The wait for the next request and the whole request must fit in the deadline.
-      probes::SocketDeadlines::Guard guard(deadlines_, socket().impl()->sockfd(),
-                                           std::chrono::steady_clock::now() + options_.keep_alive + options_.read_deadline);
-      if (!session.hasMoreRequests()) break;
-      bool refused_body = false;
-      try {
-        Poco::Net::HTTPServerResponseImpl response(session);
-        Poco::Net::HTTPServerRequestImpl request(response, session, params_);
-        response.setDate(Poco::Timestamp());
-        response.setVersion(request.getVersion());
-        response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
-        const auto bad_field = std::find_if(request.begin(), request.end(),
-                                            [](const auto& field) { return !core::IsHttpToken(field.first); });
-        if (bad_field != request.end()) {
-          response.setKeepAlive(false);
-          SendError(response, 400, "bad_request", "malformed header field \"" + core::Printable(bad_field->first, 40) + "\"");
-          refused_body = true;
-        } else if (const std::optional<std::string> framing = FramingError(request)) {
-          response.setKeepAlive(false);
-          SendError(response, 400, "bad_request", *framing);
-          refused_body = true;
-        } else if (request.getVersion() != Poco::Net::HTTPMessage::HTTP_1_1 &&
-            request.getVersion() != Poco::Net::HTTPMessage::HTTP_1_0) {
-          response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-          response.setKeepAlive(false);
-          SendError(response, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
-          refused_body = true;
-        } else if (request.hasContentLength() && request.getContentLength() > static_cast<std::streamsize>(options_.max_body)) {
-          response.setKeepAlive(false);
-          SendError(response, 413, "payload_too_large",
-                    "request bodies are limited to " + std::to_string(options_.max_body) + " bytes");
-          refused_body = true;
-        } else {
-          handler_(request, response);
-        }
-        session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
-      } catch (const Poco::Net::NoMessageException&) {
-        break;  // the client closed the connection between requests
-      } catch (const Poco::Net::MessageException& e) {
-        // Poco's MessageHeader::read says "Field name too long", "Field value too long..." or
-        // "Too many header fields"; everything else it rejects is a malformed request.
-        const std::string& m = e.message();
-        const bool too_large = m.find("Field name too long") != std::string::npos ||
-                               m.find("Field value too long") != std::string::npos ||
-                               m.find("Too many header fields") != std::string::npos;
-        Fail(session, too_large ? 431 : 400, too_large ? "headers_too_large" : "bad_request", e.message());
-        break;
-      } catch (const Poco::SyntaxException& e) {
-        // Poco's request reads its Content-Length as a number before anything else sees it; a
-        // client's malformed request, not a server error.
-        Fail(session, 400, "bad_request", "malformed request: " + e.displayText());
-        break;
-      } catch (const Poco::Exception& e) {
-        Fail(session, guard.fired() ? 408 : 500, guard.fired() ? "request_timeout" : "internal", e.displayText());
-        break;
-      }
-      if (refused_body) {
-        LingeringClose(session.socket());  // the unread body is still arriving
-        break;
-      }
-    }
-  }
-
- private:
-  static void Fail(Poco::Net::HTTPServerSession& session, int status, const std::string& code, const std::string& detail) {
-    try {
-      {
-        Poco::Net::HTTPServerResponseImpl response(session);
-        response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-        response.setKeepAlive(false);
-        SendError(response, status, code, detail);
-      }
-      session.setKeepAlive(false);
-      LingeringClose(session.socket());
-    } catch (const Poco::Exception&) {
-      // the client is gone
-    }
-  }
-
-  // After an early error the client may still be sending (a huge header, say). Closing at once
-  // would make the kernel answer with a reset that destroys our response before the client reads
-  // it; so stop sending, and read and discard for a bounded while first.
-  static void LingeringClose(Poco::Net::StreamSocket& socket) {
+// After an early error the client may still be sending (a huge header, say). Closing at once
+// would make the kernel answer with a reset that destroys our response before the client reads
+// it; so stop sending, and read and discard for a bounded while first.
+void LingeringClose(Poco::Net::StreamSocket& socket) {
+  try {
     socket.shutdownSend();
     socket.setReceiveTimeout(Poco::Timespan(0, 200'000));
     char buf[16384];
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    try {
-      for (std::size_t total = 0; total < 4 * 1024 * 1024 && std::chrono::steady_clock::now() < until;) {
-        const int n = socket.receiveBytes(buf, sizeof buf);
-        if (n <= 0) break;
-        total += static_cast<std::size_t>(n);
-      }
-    } catch (const Poco::Exception&) {
-      // timed out or reset: either way we are done
+    for (std::size_t total = 0; total < 4 * 1024 * 1024 && std::chrono::steady_clock::now() < until;) {
+      const int n = socket.receiveBytes(buf, sizeof buf);
+      if (n <= 0) break;
+      total += static_cast<std::size_t>(n);
     }
+  } catch (const Poco::Exception&) {
+    // timed out or reset: either way we are done
+  }
+}
+
+void Fail(Poco::Net::HTTPServerSession& session, int status, const std::string& code, const std::string& detail) {
+  try {
+    {
+      Poco::Net::HTTPServerResponseImpl response(session);
+      response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+      response.setKeepAlive(false);
+      SendError(response, status, code, detail);
+    }
+    session.setKeepAlive(false);
+    LingeringClose(session.socket());
+  } catch (const Poco::Exception&) {
+    // the client is gone
+  }
+}
+
+// Whether the bytes waiting on a connection hold a whole request (or enough to answer it: a
+// head too large, a body too large or of unknown length). `peeked` never exceeds the peek size.
+bool RequestComplete(std::string_view peeked, std::size_t max_body, std::size_t peek_size) {
+  std::size_t head_end = peeked.find("\r\n\r\n");
+  std::size_t terminator = 4;
+  if (const std::size_t lf = peeked.find("\n\n"); lf != std::string_view::npos && lf < head_end) {
+    head_end = lf;
+    terminator = 2;
+  }
+  if (head_end == std::string_view::npos) return peeked.size() >= peek_size;
+  const std::string head = Poco::toLower(std::string(peeked.substr(0, head_end)));
+  const std::size_t field = head.find("\ncontent-length:");
+  if (field == std::string::npos) return true;  // no body, or chunked: the worker reads it under its deadline
+  std::size_t i = field + 16;
+  while (i < head.size() && (head[i] == ' ' || head[i] == '\t')) ++i;
+  std::size_t length = 0, digits = 0;
+  for (; i < head.size() && head[i] >= '0' && head[i] <= '9' && digits < 18; ++i, ++digits) {
+    length = length * 10 + static_cast<std::size_t>(head[i] - '0');
+  }
+  if (digits == 0 || length > max_body) return true;  // refused without reading the body
+  return peeked.size() >= head_end + terminator + length || peeked.size() >= peek_size;
+}
+
+}  // namespace
+
+// Connections between requests wait in one epoll set, without a thread: only a connection whose
+// whole request has arrived goes to a worker, which answers it and hands the connection back.
+// Idle and slow clients therefore hold no worker, however many there are; the oldest idle ones
+// are shed beyond `max_connections`, and a request that does not arrive within `read_deadline`
+// of its first byte gets a 408.
+class HttpServer::Loop {
+ public:
+  Loop(Poco::Net::ServerSocket socket, Handler handler, const ServerOptions& options)
+      : listener_(std::move(socket)), handler_(std::move(handler)), options_(options) {
+    params_ = new Poco::Net::HTTPServerParams;
+    params_->setKeepAlive(true);
+    params_->setSoftwareVersion("");
+    params_->setTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(options.read_deadline).count()));
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (epoll_ < 0 || wake_ < 0) throw Poco::IOException("cannot create the listener's event loop");
+    listener_.setBlocking(false);
+    Watch(listener_.impl()->sockfd(), EPOLLIN);
+    Watch(wake_, EPOLLIN);
+    for (int i = 0; i < std::max(1, options_.threads); ++i) workers_.emplace_back([this] { Work(); });
+    waiter_ = std::thread([this] { Wait(); });
   }
 
-  const Handler& handler_;
-  Poco::Net::HTTPServerParams::Ptr params_;
-  probes::SocketDeadlines& deadlines_;
-  const ServerOptions& options_;
-};
-
-class Factory final : public Poco::Net::TCPServerConnectionFactory {
- public:
-  Factory(Handler handler, Poco::Net::HTTPServerParams::Ptr params, probes::SocketDeadlines& deadlines,
-          ServerOptions options)
-      : handler_(std::move(handler)), params_(params), deadlines_(deadlines), options_(options) {}
-  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-    return new Connection(socket, handler_, params_, deadlines_, options_);
+  ~Loop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    Wake();
+    ready_cv_.notify_all();
+    if (waiter_.joinable()) waiter_.join();
+    deadlines_.FireAll();  // abort requests in flight rather than wait for their deadlines
+    for (auto& w : workers_) w.join();
+    waiting_.clear();
+    ::close(wake_);
+    ::close(epoll_);
   }
 
  private:
-  Handler handler_;
+  using Clock = std::chrono::steady_clock;
+  struct Waiting {
+    Poco::Net::StreamSocket socket;
+    Clock::time_point idle_since;
+    std::optional<Clock::time_point> first_byte;  // of the request now arriving
+  };
+
+  void Watch(int fd, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+  }
+  void Wake() {
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_, &one, sizeof one);
+  }
+
+  // The waiter thread: accepts, watches connections between requests, and hands whole requests on.
+  void Wait() {
+    std::vector<epoll_event> events(256);
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      const int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 250);
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[static_cast<std::size_t>(i)].data.fd;
+        if (fd == listener_.impl()->sockfd()) {
+          Accept();
+        } else if (fd == wake_) {
+          uint64_t count = 0;
+          [[maybe_unused]] const ssize_t r = ::read(wake_, &count, sizeof count);
+          TakeBack();
+        } else {
+          Readable(fd);
+        }
+      }
+      Expire();
+    }
+  }
+
+  void Accept() {
+    for (;;) {
+      int fd = ::accept4(listener_.impl()->sockfd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) return;  // EAGAIN: all taken; anything else: the next round tries again
+      if (waiting_.size() >= static_cast<std::size_t>(options_.max_connections)) ShedOne();
+      Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(fd));
+      const int watched = socket.impl()->sockfd();
+      Watch(watched, EPOLLIN | EPOLLRDHUP | EPOLLET);
+      waiting_.emplace(watched, Waiting{std::move(socket), Clock::now(), std::nullopt});
+      Readable(watched);  // bytes that arrived before the watch raise no edge: look now
+    }
+  }
+
+  // Beyond the connection bound: the longest-idle connection goes (one mid-request only when
+  // every connection is mid-request).
+  void ShedOne() {
+    auto victim = waiting_.end();
+    for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+      const bool idle = !it->second.first_byte;
+      if (victim == waiting_.end() || (idle && victim->second.first_byte) ||
+          (idle == !victim->second.first_byte && it->second.idle_since < victim->second.idle_since)) {
+        victim = it;
+      }
+    }
+    if (victim != waiting_.end()) Drop(victim);
+  }
+
+  void Drop(std::unordered_map<int, Waiting>::iterator it) {
+    ::epoll_ctl(epoll_, EPOLL_CTL_DEL, it->first, nullptr);
+    try {
+      it->second.socket.close();
+    } catch (const Poco::Exception&) {
+    }
+    waiting_.erase(it);
+  }
+
+  void Readable(int fd) {
+    auto it = waiting_.find(fd);
+    if (it == waiting_.end()) return;
+    const ssize_t got = ::recv(fd, peek_.data(), peek_.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      Drop(it);  // closed by the client, or broken
+      return;
+    }
+    if (got <= 0) return;
+    if (!it->second.first_byte) it->second.first_byte = Clock::now();
+    if (!RequestComplete(std::string_view(peek_.data(), static_cast<std::size_t>(got)), options_.max_body, kPeekSize)) {
+      return;
+    }
+    ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+    Poco::Net::StreamSocket socket = std::move(it->second.socket);
+    waiting_.erase(it);
+    {
+      std::lock_guard lock(mu_);
+      ready_.push_back(std::move(socket));
+    }
+    ready_cv_.notify_one();
+  }
+
+  // Idle past keep-alive: closed. A request not whole within read_deadline of its first byte: 408.
+  void Expire() {
+    const auto now = Clock::now();
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      auto next = std::next(it);
+      if (it->second.first_byte && now - *it->second.first_byte >= options_.read_deadline) {
+        static const std::string kTimeout = [] {
+          const std::string body = R"({"error":"request_timeout","detail":"the request did not arrive in time"})";
+          return "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        }();
+        [[maybe_unused]] const ssize_t sent = ::send(it->first, kTimeout.data(), kTimeout.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        Drop(it);
+      } else if (!it->second.first_byte && now - it->second.idle_since >= options_.keep_alive) {
+        Drop(it);
+      }
+      it = next;
+    }
+  }
+
+  // Connections a worker handed back for their next request.
+  void TakeBack() {
+    std::vector<Poco::Net::StreamSocket> back;
+    {
+      std::lock_guard lock(mu_);
+      back.swap(returned_);
+    }
+    for (auto& socket : back) {
+      if (waiting_.size() >= static_cast<std::size_t>(options_.max_connections)) ShedOne();
+      socket.setBlocking(false);
+      const int fd = socket.impl()->sockfd();
+      Watch(fd, EPOLLIN | EPOLLRDHUP | EPOLLET);
+      waiting_.emplace(fd, Waiting{std::move(socket), Clock::now(), std::nullopt});
+      Readable(fd);
+    }
+  }
+
+  void Work() {
+    for (;;) {
+      Poco::Net::StreamSocket socket;
+      {
+        std::unique_lock lock(mu_);
+        ready_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+        if (stopping_) return;
+        socket = std::move(ready_.front());
+        ready_.pop_front();
+      }
+      if (Serve(socket)) {
+        {
+          std::lock_guard lock(mu_);
+          if (stopping_) return;
+          returned_.push_back(std::move(socket));
+        }
+        Wake();
+      }
+    }
+  }
+
+  // Answers the one request waiting on `socket`; true when the connection stays open for another.
+  bool Serve(Poco::Net::StreamSocket& socket) {
+    socket.setBlocking(true);
+    // Reading what has arrived, answering (a probe run on request takes a while) and writing the
+    // answer to a slow reader must fit in the deadline.
+    probes::SocketDeadlines::Guard guard(deadlines_, socket.impl()->sockfd(),
+                                         Clock::now() + options_.read_deadline + options_.keep_alive);
+    OneRequestSession session(socket, params_);
+    bool keep_alive = false, refused_body = false;
+    try {
+      Poco::Net::HTTPServerResponseImpl response(session);
+      Poco::Net::HTTPServerRequestImpl request(response, session, params_);
+      response.setDate(Poco::Timestamp());
+      response.setVersion(request.getVersion());
+      response.setKeepAlive(request.getKeepAlive());
+      const auto bad_field = std::find_if(request.begin(), request.end(),
+                                          [](const auto& field) { return !core::IsHttpToken(field.first); });
+      if (bad_field != request.end()) {
+        response.setKeepAlive(false);
+        SendError(response, 400, "bad_request", "malformed header field \"" + core::Printable(bad_field->first, 40) + "\"");
+        refused_body = true;
+      } else if (const std::optional<std::string> framing = FramingError(request)) {
+        response.setKeepAlive(false);
+        SendError(response, 400, "bad_request", *framing);
+        refused_body = true;
+      } else if (request.getVersion() != Poco::Net::HTTPMessage::HTTP_1_1 &&
+                 request.getVersion() != Poco::Net::HTTPMessage::HTTP_1_0) {
+        response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+        response.setKeepAlive(false);
+        SendError(response, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+        refused_body = true;
+      } else if (request.hasContentLength() && request.getContentLength() > static_cast<std::streamsize>(options_.max_body)) {
+        response.setKeepAlive(false);
+        SendError(response, 413, "payload_too_large",
+                  "request bodies are limited to " + std::to_string(options_.max_body) + " bytes");
+        refused_body = true;
+      } else {
+        handler_(request, response);
+        // What the handler did not read of the body would be taken for the next request.
+        request.stream().ignore(std::numeric_limits<std::streamsize>::max());
+      }
+      keep_alive = response.getKeepAlive() && !refused_body && !session.read_ahead() && !guard.fired();
+    } catch (const Poco::Net::NoMessageException&) {
+      return false;  // the client closed the connection
+    } catch (const Poco::Net::MessageException& e) {
+      // Poco's MessageHeader::read says "Field name too long", "Field value too long..." or
+      // "Too many header fields"; everything else it rejects is a malformed request.
+      const std::string& m = e.message();
+      const bool too_large = m.find("Field name too long") != std::string::npos ||
+                             m.find("Field value too long") != std::string::npos ||
+                             m.find("Too many header fields") != std::string::npos;
+      Fail(session, too_large ? 431 : 400, too_large ? "headers_too_large" : "bad_request", e.message());
+      return false;
+    } catch (const Poco::SyntaxException& e) {
+      // Poco's request reads its Content-Length as a number before anything else sees it; a
+      // client's malformed request, not a server error.
+      Fail(session, 400, "bad_request", "malformed request: " + e.displayText());
+      return false;
+    } catch (const Poco::Exception& e) {
+      Fail(session, guard.fired() ? 408 : 500, guard.fired() ? "request_timeout" : "internal", e.displayText());
+      return false;
+    }
+    if (refused_body) LingeringClose(socket);  // the unread body may still be arriving
+    return keep_alive;
+  }
+
+  static constexpr std::size_t kPeekSize = 96 * 1024;
+
+  Poco::Net::ServerSocket listener_;
+  const Handler handler_;
+  const ServerOptions options_;
   Poco::Net::HTTPServerParams::Ptr params_;
-  probes::SocketDeadlines& deadlines_;
-  ServerOptions options_;
+  probes::SocketDeadlines deadlines_;
+  int epoll_ = -1;
+  int wake_ = -1;
+  std::unordered_map<int, Waiting> waiting_;  // waiter thread only
+  std::string peek_ = std::string(kPeekSize, '\0');  // waiter thread only
+
+  std::mutex mu_;
+  std::condition_variable ready_cv_;
+  bool stopping_ = false;                          // GUARDED_BY(mu_)
+  std::deque<Poco::Net::StreamSocket> ready_;      // GUARDED_BY(mu_): whole requests waiting for a worker
+  std::vector<Poco::Net::StreamSocket> returned_;  // GUARDED_BY(mu_): back from a worker
+  std::vector<std::thread> workers_;
+  std::thread waiter_;
 };
 
-}  // namespace
 
 void SendJson(Poco::Net::HTTPServerResponse& resp, int status, const std::string& body) {
   resp.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
@@ -203,21 +436,9 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& l
                                                             const ServerOptions& options) {
   std::unique_ptr<HttpServer> server(new HttpServer());
   try {
-    Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(listen), 64};
+    Poco::Net::ServerSocket socket{Poco::Net::SocketAddress(listen), options.queue};
     server->port_ = socket.address().port();
-    Poco::Net::HTTPServerParams::Ptr http = new Poco::Net::HTTPServerParams;
-    http->setKeepAlive(true);
-    http->setKeepAliveTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(options.keep_alive).count()));
-    http->setMaxKeepAliveRequests(100);
-    http->setTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(options.read_deadline).count()));
-    http->setSoftwareVersion("");
-    auto* tcp = new Poco::Net::TCPServerParams;
-    tcp->setMaxThreads(options.threads);
-    tcp->setMaxQueued(options.queue);
-    server->deadlines_ = std::make_unique<probes::SocketDeadlines>();
-    server->server_ = std::make_unique<Poco::Net::TCPServer>(
-        new Factory(std::move(handler), http, *server->deadlines_, options), socket, tcp);
-    server->server_->start();
+    server->loop_ = std::make_unique<Loop>(std::move(socket), std::move(handler), options);
   } catch (const Poco::Exception& e) {
     return core::Result<std::unique_ptr<HttpServer>>::Error("cannot listen on " + listen + ": " + e.displayText());
   }
@@ -226,12 +447,6 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& l
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::Stop() {
-  if (server_) {
-    server_->stop();
-    deadlines_->FireAll();  // end idle keep-alive connections now rather than at their timeout
-    server_.reset();
-  }
-}
+void HttpServer::Stop() { loop_.reset(); }
 
 }  // namespace vigil::daemon::http

@@ -205,22 +205,34 @@ TEST_F(ApiE2E, StatusCommandPrintsEveryProvider) {
 }
 
 TEST_F(ApiE2E, SlowClientsCannotStallProbingOrTheApi) {
-  // Hold more connections than the listener has threads, each sending half a request.
+  // Far more connections than the listener has workers: half a request each, or nothing at all.
   std::vector<Poco::Net::StreamSocket> slow;
-  for (int i = 0; i < 24; ++i) {
+  for (int i = 0; i < 300; ++i) {
     slow.emplace_back(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(Port())));
-    slow.back().sendBytes("GET /healthz HTTP/1.1\r\nX-Slow: ", 31);
+    if (i % 3 != 0) slow.back().sendBytes("GET /healthz HTTP/1.1\r\nX-Slow: ", 31);
   }
   const auto count = [] {
     return daemon_->GetJson("/api/v1/providers/stripe/results?limit=1000")->getArray("results")->size();
   };
   const uint64_t before = sim_->Calls("/stripe");
-  // Probing goes on while the listener is saturated.
-  EXPECT_TRUE(testing::Eventually([&] { return sim_->Calls("/stripe") >= before + 4; }, std::chrono::seconds(6)));
-  for (auto& s : slow) s.close();
-  // And once the slow clients are gone (or cut off by the read deadline) the API answers again.
-  EXPECT_TRUE(testing::Eventually([&] { return daemon_->Get("/healthz").status == 200; }, std::chrono::seconds(15)));
+  // While they are held, the API answers every request, at once (no worker is theirs), ...
+  for (int i = 0; i < 20; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_EQ(daemon_->Get("/healthz").status, 200) << i;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1)) << i;
+  }
   EXPECT_GT(count(), 0u);
+  // ... and probing goes on.
+  EXPECT_TRUE(testing::Eventually([&] { return sim_->Calls("/stripe") >= before + 4; }, std::chrono::seconds(6)));
+  // A request that never completes gets a 408 once its read deadline (10 s) passes.
+  Poco::Net::StreamSocket& held = slow[1];
+  held.setReceiveTimeout(Poco::Timespan(15, 0));
+  char buf[512];
+  const int n = held.receiveBytes(buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)).rfind("HTTP/1.1 408", 0), 0u);
+  for (auto& s : slow) s.close();
+  EXPECT_EQ(daemon_->Get("/healthz").status, 200);
 }
 
 }  // namespace
