@@ -215,6 +215,16 @@ class HttpServer::Loop {
   void Accept() {
     for (;;) {
       int fd = ::accept4(listener_.impl()->sockfd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+        // Out of descriptors: make room by shedding, or else pause rather than spin on a
+        // listener that stays readable.
+        if (waiting_.empty()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          return;
+        }
+        ShedOne();
+        continue;
+      }
       if (fd < 0) return;  // EAGAIN: all taken; anything else: the next round tries again
       if (waiting_.size() >= static_cast<std::size_t>(options_.max_connections)) ShedOne();
       Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(fd));
