@@ -13,7 +13,7 @@ build:  ## build only
 bench:  ## build and run the probe benchmark (prints figures)
 	scripts/bench.sh
 
-bench-history:  ## build and run the history benchmark: 90 days x 1,000 checks (prints figures; ~15 min)
+bench-history:  ## build and run the history benchmark: 90 days x 1,000 checks (prints figures; ~25 min)
 	scripts/bench.sh history
 
 clean:

@@ -155,7 +155,7 @@ class HistoryReader {
   const std::optional<std::vector<MinuteSlot>>& Minutes(int64_t hour) {
     auto it = minutes_.find(hour);
     if (it == minutes_.end()) {
-      FetchMinutes({hour});  // not an edge hour fetched up front: only when the windows change shape
+      FetchMinutes({hour});  // every hour asked for is an edge hour fetched up front; never taken as "no detail"
       it = minutes_.find(hour);
     }
     return it->second;
