@@ -402,6 +402,9 @@ class HttpServer::Loop {
       return false;
     }
     if (refused_body) LingeringClose(socket);  // the unread body may still be arriving
+    // The session's destructor closes the socket it holds; a connection kept for its next
+    // request is taken out of it first.
+    if (keep_alive) session.detachSocket();
     return keep_alive;
   }
 

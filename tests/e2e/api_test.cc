@@ -127,6 +127,35 @@ TEST_F(ApiE2E, GarbageRequestsGetTheRight4xxWithAJsonError) {
   EXPECT_EQ(Raw("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// Prometheus, browsers and HTTP clients reuse a connection: each request on it, sent after the
+// previous answer, gets its own answer, and the daemon keeps serving (a regression: the second
+// request on a kept connection once aborted the process).
+TEST_F(ApiE2E, RequestsOnOneKeptConnectionEachGetTheirAnswer) {
+  Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(Port())));
+  s.setReceiveTimeout(Poco::Timespan(5, 0));
+  for (const char* path : {"/healthz", "/metrics", "/api/v1/providers", "/healthz"}) {
+    const std::string request = std::string("GET ") + path + " HTTP/1.1\r\nHost: vigil\r\n\r\n";
+    s.sendBytes(request.data(), static_cast<int>(request.size()));
+    // Read one whole response: headers, then Content-Length bytes of body.
+    std::string in;
+    char buf[8192];
+    std::size_t header_end = std::string::npos, length = 0;
+    while (header_end == std::string::npos || in.size() < header_end + 4 + length) {
+      const int n = s.receiveBytes(buf, sizeof buf);
+      ASSERT_GT(n, 0) << path << ": connection closed after " << in.size() << " bytes";
+      in.append(buf, static_cast<std::size_t>(n));
+      if (header_end == std::string::npos && (header_end = in.find("\r\n\r\n")) != std::string::npos) {
+        const std::size_t cl = in.find("Content-Length: ");
+        ASSERT_NE(cl, std::string::npos) << in.substr(0, header_end);
+        length = std::stoul(in.substr(cl + 16));
+      }
+    }
+    EXPECT_EQ(in.substr(0, 15), "HTTP/1.1 200 OK") << path;
+    EXPECT_EQ(in.find("Connection: close"), std::string::npos) << path;
+  }
+  EXPECT_EQ(daemon_->Get("/healthz").status, 200);
+}
+
 TEST_F(ApiE2E, WritesNeedTheToken) {
   const std::string url = daemon_->url("/api/v1/providers/stripe/probe");
   ExpectJsonError(testing::HttpCall("POST", url), 401, "unauthorized");
