@@ -1,5 +1,5 @@
 # The two set-up commands the README promises; each installs what is missing and builds first.
-.PHONY: run test build bench bench-history clean
+.PHONY: run test build deb bench bench-history clean
 
 run:    ## build and run the daemon on the demo config with simulated providers (http://127.0.0.1:9470)
 	scripts/run-demo.sh
@@ -10,6 +10,9 @@ test:   ## build and run every test
 build:  ## build only
 	scripts/build.sh
 
+deb:    ## build the Debian package dist/vigil_VERSION_ARCH.deb
+	scripts/make-deb.sh
+
 bench:  ## build and run the probe benchmark (prints figures)
 	scripts/bench.sh
 
@@ -17,4 +20,4 @@ bench-history:  ## build and run the history benchmark: 90 days x 1,000 checks (
 	scripts/bench.sh history
 
 clean:
-	rm -rf build .state
+	rm -rf build .state dist

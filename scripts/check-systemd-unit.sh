@@ -4,14 +4,19 @@
 # `--threshold` compares against systemd's internal 0-100 scale (the printed 1.1 is 11 there),
 # so "2.0 or below" is --threshold=20. What is left above 0 is what a network monitor needs:
 # network access (PrivateNetwork, AF_INET*, IPAddressDeny), AF_UNIX for sd_notify, the host root.
-# Usage: scripts/check-systemd-unit.sh PATH-TO-BUILT-vigil
+# Usage: scripts/check-systemd-unit.sh PATH-TO-BUILT-vigil [UNIT-FILE [CONFIG-DIR]]
+#   UNIT-FILE defaults to systemd/vigil.service; the package test passes the packaged unit and
+#   the packaged /etc/vigil, both extracted into a temp root.
 set -euo pipefail
-vigil=$(realpath "${1:?usage: $0 PATH-TO-vigil}")
+usage="usage: $0 PATH-TO-vigil [UNIT-FILE [CONFIG-DIR]]"
+vigil=$(realpath "${1:?$usage}")
 here=$(cd "$(dirname "$0")/.." && pwd)
+unit=$(realpath "${2:-$here/systemd/vigil.service}")
+confdir=${3:-/etc/vigil}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# verify checks that ExecStart's binary exists, so point the unit at the one just built.
-sed "s#/usr/bin/vigil#$vigil#g" "$here/systemd/vigil.service" > "$tmp/vigil.service"
+# verify checks that ExecStart's binary exists, so point the unit at the one given.
+sed -e "s#/usr/bin/vigil#$vigil#g" -e "s#/etc/vigil/#$confdir/#g" "$unit" > "$tmp/vigil.service"
 if ! systemd-analyze verify --man=no "$tmp/vigil.service" 2> "$tmp/verify.err"; then
   cat "$tmp/verify.err" >&2; echo "systemd-analyze verify failed" >&2; exit 1
 fi

@@ -5,6 +5,7 @@
 #
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --build  build dependencies only (enough for `make run`)
+#   scripts/install-deps.sh --deb    build dependencies and the packaging tools (`make deb`)
 set -euo pipefail
 
 build_pkgs=(
@@ -22,10 +23,16 @@ test_pkgs=(
   systemd                         # systemd-analyze verify / security
   json-schema-test-suite          # the official JSON Schema test suite
   postgresql                      # the shared-store tests
+  dpkg-dev lintian help2man       # the package tests (`make deb` needs these too)
 )
+deb_pkgs=(dpkg-dev help2man lintian python3 binutils)   # shlibdeps, man page, lint, changelog, strip
 
 pkgs=("${build_pkgs[@]}")
-[[ "${1:-}" == "--build" ]] || pkgs+=("${test_pkgs[@]}")
+case "${1:-}" in
+  --build) ;;
+  --deb) pkgs+=("${deb_pkgs[@]}") ;;
+  *) pkgs+=("${test_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -35,7 +42,7 @@ for p in "${pkgs[@]}"; do
 done
 # Node.js may come from another source whose nodejs package bundles npm (and conflicts with
 # Debian's npm), so it is checked by command, not by package.
-if [[ "${1:-}" != "--build" ]] && ! command -v npm >/dev/null; then
+if [[ -z "${1:-}" ]] && ! command -v npm >/dev/null; then
   missing+=(nodejs npm)         # oauth2-mock-server for the auth tests
 fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
