@@ -40,11 +40,10 @@ bool FailedSince(const ProviderStatus& s, core::WallTime t) {
 
 // The first `depends_on` provider that is down, or "".
 std::string ImpactedBy(const config::ProviderConfig& p, const std::map<std::string, const ProviderStatus*>& by_name) {
-  for (const auto& dep : p.depends_on) {
+  return alerts::ImpactedBy(p.depends_on, [&](const std::string& dep) {
     auto it = by_name.find(dep);
-    if (it != by_name.end() && it->second->state == HealthState::kDown) return dep;
-  }
-  return "";
+    return it == by_name.end() ? HealthState::kUnknown : it->second->state;
+  });
 }
 
 constexpr std::size_t kMinProvidersForHeuristic = 3;

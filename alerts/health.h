@@ -68,4 +68,14 @@ std::string Recommend(const std::string& provider, HealthState state,
   return provider;
 }
 
+// SPEC §3 impact: the first of `depends_on` that is down, or "" (then a failure is the provider's
+// own). `state_of` gives the current state of any provider.
+template <typename StateOf>
+std::string ImpactedBy(const std::vector<std::string>& depends_on, StateOf state_of) {
+  for (const auto& dep : depends_on) {
+    if (state_of(dep) == HealthState::kDown) return dep;
+  }
+  return "";
+}
+
 }  // namespace vigil::alerts

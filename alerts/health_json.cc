@@ -14,6 +14,21 @@ Poco::JSON::Array::Ptr ReasonsToJson(const std::vector<Reason>& reasons) {
     o->set("check", r.check);
     o->set("kind", probes::FindingKindName(r.kind));
     o->set("message", r.message);
+    if (r.status_code != 0) o->set("status_code", r.status_code);
+    if (!r.excerpt.empty()) o->set("excerpt", r.excerpt);
+    out->add(o);
+  }
+  return out;
+}
+
+Poco::JSON::Array::Ptr AttentionToJson(const std::vector<AttentionItem>& items) {
+  Poco::JSON::Array::Ptr out = new Poco::JSON::Array;
+  for (const auto& a : items) {
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("check", a.check);
+    o->set("kind", probes::FindingKindName(a.kind));
+    o->set("urgency", config::SeverityName(a.urgency));
+    o->set("message", a.message);
     out->add(o);
   }
   return out;
@@ -29,6 +44,8 @@ std::vector<Reason> ReasonsFromJsonText(const std::string& text) {
       Poco::JSON::Object::Ptr o = a->getObject(static_cast<unsigned>(i));
       Reason r{o->optValue<std::string>("check", ""), probes::FindingKind::kNetwork, o->optValue<std::string>("message", "")};
       probes::ParseFindingKind(o->optValue<std::string>("kind", ""), r.kind);
+      r.status_code = o->optValue<int>("status_code", 0);
+      r.excerpt = o->optValue<std::string>("excerpt", "");
       out.push_back(std::move(r));
     }
   } catch (const Poco::Exception&) {

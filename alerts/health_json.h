@@ -13,6 +13,8 @@ namespace vigil::alerts {
 
 Poco::JSON::Array::Ptr ReasonsToJson(const std::vector<Reason>& reasons);
 std::string ReasonsToJsonText(const std::vector<Reason>& reasons);
+// [{check, kind, urgency: warn|critical, message}]
+Poco::JSON::Array::Ptr AttentionToJson(const std::vector<AttentionItem>& items);
 std::vector<Reason> ReasonsFromJsonText(const std::string& text);  // tolerant: bad input -> {}
 
 }  // namespace vigil::alerts

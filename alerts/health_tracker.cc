@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "daemon/core/text.h"
+
 namespace vigil::alerts {
 
 void HealthChanges::Append(HealthChanges&& other) {
@@ -103,7 +105,22 @@ std::vector<Reason> HealthTracker::ReasonsOf(const config::ProviderConfig& p) co
     const CheckEntry& e = checks_.at(Key(p.name, c.name));
     const HealthState s = e.machine.state();
     if ((s != HealthState::kDown && s != HealthState::kDegraded) || !e.last) continue;
-    for (const auto& f : e.last->findings) out.push_back({c.name, f.kind, f.message});
+    const std::string excerpt(core::TruncateUtf8(e.last->body_excerpt, kReasonExcerptBytes));
+    for (const auto& f : e.last->findings) {
+      if (!f.attention) out.push_back({c.name, f.kind, f.message, e.last->status_code, excerpt});
+    }
+  }
+  return out;
+}
+
+std::vector<AttentionItem> HealthTracker::AttentionOf(const config::ProviderConfig& p) const {
+  std::vector<AttentionItem> out;
+  for (const auto& c : p.checks) {
+    const CheckEntry& e = checks_.at(Key(p.name, c.name));
+    if (!e.last) continue;
+    for (const auto& f : e.last->findings) {
+      if (f.attention) out.push_back({c.name, f.kind, f.severity, f.message});
+    }
   }
   return out;
 }
@@ -158,6 +175,10 @@ ProviderStatus HealthTracker::StatusOf(const config::ProviderConfig& p) const {
   s.since = e.since;
   s.maintenance = e.maintenance;
   s.reasons = ReasonsOf(p);
+  s.attention = AttentionOf(p);
+  if (e.state == HealthState::kDown || e.state == HealthState::kDegraded) {
+    s.impacted_by = ImpactedBy(p.depends_on, [&](const std::string& d) { return StateOf(d); });
+  }
   s.recommended = Recommend(p.name, e.state, p.fallback, [&](const std::string& f) { return StateOf(f); });
   for (const auto& c : p.checks) {
     const CheckEntry& ce = checks_.at(Key(p.name, c.name));

@@ -24,6 +24,17 @@ struct Reason {
   std::string check;
   probes::FindingKind kind;
   std::string message;
+  int status_code = 0;   // what the provider answered (0: no answer)
+  std::string excerpt{};  // the start of its body (redacted, at most kReasonExcerptBytes), failures only
+};
+inline constexpr std::size_t kReasonExcerptBytes = 512;
+
+// Something to act on before it breaks (SPEC §3 attention): never part of the state.
+struct AttentionItem {
+  std::string check;
+  probes::FindingKind kind;
+  config::Severity urgency;
+  std::string message;
 };
 
 struct CheckStatus {
@@ -41,6 +52,8 @@ struct ProviderStatus {
   std::string recommended;
   std::vector<CheckStatus> checks;
   std::optional<config::ActiveMaintenance> maintenance;  // set while in a maintenance window
+  std::vector<AttentionItem> attention{};  // from each check's last result
+  std::string impacted_by{};  // a depends_on provider that is down while this one is down or degraded
 };
 
 struct CheckStateChange {
@@ -122,6 +135,7 @@ class HealthTracker {
   static std::string Key(const std::string& provider, const std::string& check) { return provider + "/" + check; }
   HealthState Computed(const config::ProviderConfig& p) const;
   std::vector<Reason> ReasonsOf(const config::ProviderConfig& p) const;
+  std::vector<AttentionItem> AttentionOf(const config::ProviderConfig& p) const;
   HealthState StateOf(const std::string& provider) const;
 
   std::shared_ptr<const config::Config> config_;

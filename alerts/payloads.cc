@@ -30,6 +30,7 @@ std::vector<Reason> CleanReasons(const std::vector<Reason>& reasons) {
   for (auto& r : out) {
     r.check = ValidUtf8(r.check);
     r.message = ValidUtf8(r.message);
+    r.excerpt = ValidUtf8(r.excerpt);
   }
   return out;
 }
@@ -64,11 +65,17 @@ std::string Summary(const AlertEvent& e) {
   return s;
 }
 
+// One line per reason, "check: kind: message (HTTP 503)", and after a check's last reason what
+// its provider answered: "check answered: <excerpt on one line>".
 std::string Description(const AlertEvent& e) {
   std::string out;
-  for (const auto& r : e.reasons) {
+  for (std::size_t i = 0; i < e.reasons.size(); ++i) {
+    const Reason& r = e.reasons[i];
     if (!out.empty()) out += '\n';
     out += r.check + ": " + probes::FindingKindName(r.kind) + ": " + OneLine(r.message);
+    if (r.status_code != 0) out += " (HTTP " + std::to_string(r.status_code) + ")";
+    const bool last_of_check = i + 1 == e.reasons.size() || e.reasons[i + 1].check != r.check;
+    if (last_of_check && !r.excerpt.empty()) out += "\n" + r.check + " answered: " + OneLine(r.excerpt);
   }
   return out;
 }

@@ -4,6 +4,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <algorithm>
+
 #include "alerts/block_kit_limits.h"
 #include "alerts/payload_text.h"
 #include "alerts/payloads.h"
@@ -171,6 +173,24 @@ Object::Ptr TextBlock(const std::string& type, const std::string& text) {
   return block;
 }
 
+// What the provider answered, once per failing check: "*check* answered HTTP 503:" and the
+// redacted start of the body as a code block. At most kMaxExcerptBlocks, each within a section.
+void AddExcerptBlocks(const AlertEvent& e, Array::Ptr& blocks) {
+  constexpr std::size_t kMaxExcerptBlocks = 3;
+  std::size_t added = 0;
+  for (std::size_t i = 0; i < e.reasons.size() && added < kMaxExcerptBlocks; ++i) {
+    const Reason& r = e.reasons[i];
+    if (r.excerpt.empty() || (i > 0 && e.reasons[i - 1].check == r.check)) continue;
+    std::string excerpt = ValidUtf8(r.excerpt);
+    std::replace(excerpt.begin(), excerpt.end(), '`', '\'');  // would end the code block
+    const std::string head = "*" + Mrkdwn(r.check, kNameMax) + "* answered" +
+                             (r.status_code != 0 ? " HTTP " + std::to_string(r.status_code) : std::string()) + ":\n";
+    const std::size_t room = L::kSectionText - SlackLength(head) - 8;
+    blocks->add(TextBlock("section", head + "```" + TruncateEscaped(EscapeMrkdwn(WithoutBidiControls(excerpt)), room) + "```"));
+    ++added;
+  }
+}
+
 // The notification text: headline, what to use instead, and the first reason.
 std::string FallbackText(const AlertEvent& e) {
   std::string text = Headline(e);
@@ -194,6 +214,7 @@ std::string SlackBody(const AlertEvent& event) {
   }
   if (!event.provider.empty()) blocks->add(FieldsBlock(event));
   if (!event.reasons.empty()) blocks->add(ReasonsBlock(event));
+  AddExcerptBlocks(event, blocks);
   if (Object::Ptr button = ButtonBlock(event)) blocks->add(button);
   blocks->add(ContextBlock(event));
   Object::Ptr message = NewObject();

@@ -104,7 +104,7 @@ struct Expectations {
   std::optional<OpenApiExpectation> openapi;
   DriftMode shape_drift = DriftMode::kOff;
   bool deprecation = false;
-  Millis sunset_critical_within{30LL * 86'400'000};  // a near sunset fails the check
+  Millis sunset_critical_within{30LL * 86'400'000};  // a near sunset: attention, urgency critical
   std::vector<std::string> track_headers;             // report a change of these headers' values, once
 };
 

@@ -49,6 +49,9 @@ Metrics::Metrics(const HealthStage& health)
                     .Help("1 when the check is up, 0.5 when degraded, 0 when down").Register(*registry_)),
       provider_state_(prometheus::BuildGauge().Name("vigil_provider_state")
                           .Help("1 for the provider's current state, 0 for the others").Register(*registry_)),
+      provider_impacted_(prometheus::BuildGauge().Name("vigil_provider_impacted")
+                             .Help("1 while the provider's failures are put down to a depends_on provider that is down")
+                             .Register(*registry_)),
       probe_duration_(prometheus::BuildHistogram().Name("vigil_probe_duration_seconds")
                           .Help("Time spent in each phase of a probe").Register(*registry_)),
       probes_total_(prometheus::BuildCounter().Name("vigil_probes_total")
@@ -240,7 +243,8 @@ void Metrics::Published(const storage::WriteBatch& batch) {
   }
   // States change only with health changes, so only those are applied.
   for (const auto& c : batch.health.checks) SetCheckUp(c.provider, c.check, c.state);
-  for (const auto& t : batch.health.transitions) SetProviderState(t.provider, t.to);
+  // A transition can change a dependent's impact, and a window its shown state: all providers.
+  if (!batch.health.transitions.empty() || !batch.health.maintenance.empty()) UpdateAllStates();
   for (const auto& e : batch.alerts.outbox) {
     if (!e.suppressed.empty()) alerts_total_.Add({{"notifier", e.notifier}, {"outcome", "suppressed"}}).Increment();
   }
@@ -249,7 +253,8 @@ void Metrics::Published(const storage::WriteBatch& batch) {
 void Metrics::UpdateAllStates() {
   const std::shared_ptr<const StatusSnapshot> snapshot = health_.snapshot();
   for (const auto& p : snapshot->providers) {
-    SetProviderState(p->name, p->state);
+    SetProviderState(p->name, p->maintenance ? alerts::HealthState::kMaintenance : p->state);
+    provider_impacted_.Add({{"provider", p->name}}).Set(p->impacted_by.empty() ? 0 : 1);
     for (const auto& c : p->checks) {
       checks_.insert({p->name, c.name});
       SetCheckUp(p->name, c.name, c.state);
@@ -297,6 +302,7 @@ void Metrics::Reconfigure(const config::Config& config) {
     for (alerts::HealthState s : kStates) {
       RemoveSeries(provider_state_, {{"provider", *it}, {"state", alerts::HealthStateName(s)}});
     }
+    RemoveSeries(provider_impacted_, {{"provider", *it}});
     RemoveSeries(certificate_expiry_, {{"provider", *it}});
     RemoveSeries(credential_expiry_, {{"provider", *it}});
     RemoveSeries(quota_header_warnings_, {{"provider", *it}});

@@ -78,6 +78,7 @@ class Metrics final : public SchedulerObserver,
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Gauge>& check_up_;
   prometheus::Family<prometheus::Gauge>& provider_state_;
+  prometheus::Family<prometheus::Gauge>& provider_impacted_;
   prometheus::Family<prometheus::Histogram>& probe_duration_;
   prometheus::Family<prometheus::Counter>& probes_total_;
   prometheus::Family<prometheus::Counter>& findings_total_;

@@ -150,6 +150,15 @@ std::vector<ProbeResult> CheckRunner::Run(std::size_t index) const {
     return out;
   }
   const core::WallTime started = clock_.Now();
+  if (std::optional<Finding> expired = auth::ExpiredCredential(t.expiries, started)) {
+    // A dead credential is not sent: it would only teach the provider's abuse detection our key.
+    HttpResponse none;
+    none.error = TransportError::kNone;
+    out[0] = Judge(t, started, none);
+    out[0].findings = {std::move(*expired)};
+    out[0].outcome = Outcome::kFail;
+    return out;
+  }
   if (!t.tokens) {
     out[0] = Judge(t, started, client_.Execute(t.request));
     return out;

@@ -63,6 +63,7 @@ bool ParseOutcome(std::string_view text, Outcome& out) {
 Outcome OutcomeOf(const std::vector<Finding>& findings) {
   Outcome out = Outcome::kPass;
   for (const auto& f : findings) {
+    if (f.attention) continue;
     if (f.severity == Severity::kCritical) return Outcome::kFail;
     out = Outcome::kWarn;
   }

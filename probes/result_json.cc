@@ -22,6 +22,7 @@ Poco::JSON::Array::Ptr FindingsToJson(const std::vector<Finding>& findings) {
     o->set("kind", FindingKindName(f.kind));
     o->set("severity", config::SeverityName(f.severity));
     o->set("message", f.message);
+    if (f.attention) o->set("attention", true);
     out->add(o);
   }
   return out;
@@ -48,6 +49,10 @@ core::Result<std::vector<Finding>> FindingsFromJsonText(const std::string& text)
         return core::Result<std::vector<Finding>>::Error("unknown finding kind in stored result");
       }
       f.severity = o->optValue<std::string>("severity", "") == "warn" ? Severity::kWarn : Severity::kCritical;
+      // Rows from before attention existed: an expiry, or a deprecation short of critical, was one.
+      f.attention = o->has("attention") ? o->optValue<bool>("attention", false)
+                                        : f.kind == FindingKind::kExpiry ||
+                                              (f.kind == FindingKind::kDeprecation && f.severity == Severity::kWarn);
       out.push_back(std::move(f));
     }
   } catch (const Poco::Exception& e) {

@@ -47,16 +47,23 @@ int Run(const ParsedArgs& args) {
         Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>()->getArray("providers");
     if (!args.Has("--json")) {
       std::cout << std::left << std::setw(20) << "PROVIDER" << std::setw(12) << "STATE" << std::setw(27) << "SINCE"
-                << "RECOMMENDED\n";
+                << std::setw(16) << "RECOMMENDED" << "NOTES\n";
     }
     for (std::size_t i = 0; i < providers->size(); ++i) {
       Poco::JSON::Object::Ptr p = providers->getObject(static_cast<unsigned>(i));
       const std::string state = p->getValue<std::string>("state");
       down |= state == "down";
       if (args.Has("--json")) continue;
+      // Impact and attention items, so that a line says why and what to do (older daemons: none).
+      std::string notes;
+      if (p->has("impacted_by") && !p->isNull("impacted_by")) notes = "impacted by " + p->getValue<std::string>("impacted_by");
+      if (Poco::JSON::Array::Ptr attention = p->getArray("attention"); attention && attention->size() > 0) {
+        if (!notes.empty()) notes += "; ";
+        notes += std::to_string(attention->size()) + " attention: " + attention->getObject(0)->getValue<std::string>("message");
+      }
       std::cout << std::left << std::setw(20) << p->getValue<std::string>("name") << std::setw(12) << state
-                << std::setw(27) << (p->isNull("since") ? "-" : p->getValue<std::string>("since"))
-                << p->getValue<std::string>("recommended") << "\n";
+                << std::setw(27) << (p->isNull("since") ? "-" : p->getValue<std::string>("since")) << std::setw(16)
+                << p->getValue<std::string>("recommended") << notes << "\n";
     }
   } catch (const Poco::Exception& e) {
     std::cerr << "vigil status: unexpected answer from " << base << ": " << e.displayText() << "\n";

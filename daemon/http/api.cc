@@ -14,6 +14,16 @@
 #include "probes/result_json.h"
 
 namespace vigil::daemon::http {
+namespace {
+
+// SPEC §3 signals next to the state: impact by a dependency, and attention items.
+void SetSignals(const alerts::ProviderStatus& st, Object& o) {
+  o.set("impacted", !st.impacted_by.empty());
+  o.set("impacted_by", st.impacted_by.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(st.impacted_by));
+  o.set("attention", alerts::AttentionToJson(st.attention));
+}
+
+}  // namespace
 
 void Request::Providers() {
   ParseQuery(uri_, {});
@@ -30,6 +40,7 @@ void Request::Providers() {
     o->set("state", StateOf(*config, st, *o));
     o->set("since", Time(st.since));
     o->set("recommended", st.recommended);
+    SetSignals(st, *o);
     o->set("tags", Strings(p->tags));
     list->add(o);
   }
@@ -157,6 +168,7 @@ void Request::Provider(const std::string& name) {
   o->set("state", StateOf(*config, st, *o));
   o->set("since", Time(st.since));
   o->set("reasons", alerts::ReasonsToJson(st.reasons));
+  SetSignals(st, *o);
   o->set("depends_on", Strings(p.depends_on));
   o->set("recommended", st.recommended);
   o->set("fallback", Strings(p.fallback));

@@ -10,7 +10,9 @@ constexpr const char* kStyle =
     "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #d0d7de}"
     ".state{font-weight:600;border-radius:1rem;padding:.1rem .6rem;color:#fff}"
     ".up{background:#1a7f37}.degraded{background:#9a6700}.down{background:#cf222e}.unknown{background:#6e7781}"
-    ".maintenance{background:#0969da}small,.muted{color:#59636e}code{font-size:90%}";
+    ".maintenance{background:#0969da}small,.muted{color:#59636e}code{font-size:90%}"
+    "pre{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:.4rem;margin:.3rem 0;font-size:85%}"
+    ".attention{color:#9a6700}";
 
 std::string Page(const std::string& title, const std::string& body) {
   return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
@@ -21,6 +23,18 @@ std::string Page(const std::string& title, const std::string& body) {
 std::string Badge(alerts::HealthState s) {
   const std::string name = alerts::HealthStateName(s);
   return "<span class=\"state " + name + "\">" + name + "</span>";
+}
+
+// The state a reader should see: maintenance while a window is open, with impact spelled out.
+std::string ShownState(const alerts::ProviderStatus& p) {
+  std::string out = Badge(p.maintenance ? alerts::HealthState::kMaintenance : p.state);
+  if (!p.impacted_by.empty()) {
+    out += " <small>impacted by <a href=\"/providers/" + EscapeHtml(p.impacted_by) + "\">" + EscapeHtml(p.impacted_by) + "</a></small>";
+  }
+  if (!p.attention.empty()) {
+    out += " <small class=\"attention\">" + std::to_string(p.attention.size()) + " to act on</small>";
+  }
+  return out;
 }
 
 std::string Since(core::WallTime since, core::WallTime now) {
@@ -53,7 +67,7 @@ std::string RenderStatusPage(const config::Config& config, const StatusSnapshot&
     const alerts::ProviderStatus& p = *entry;
     const config::ProviderConfig* pc = config.FindProvider(p.name);
     rows += "<tr><td><a href=\"/providers/" + EscapeHtml(p.name) + "\">" + EscapeHtml(pc ? pc->title : p.name) +
-            "</a></td><td>" + Badge(p.state) + "</td><td>" + Since(p.since, now) + "</td><td>" +
+            "</a></td><td>" + ShownState(p) + "</td><td>" + Since(p.since, now) + "</td><td>" +
             (p.recommended == p.name ? "<span class=\"muted\">itself</span>" : "use <b>" + EscapeHtml(p.recommended) + "</b>") +
             "</td></tr>";
   }
@@ -71,7 +85,12 @@ std::string RenderProviderPage(const config::Config& config, const alerts::Provi
     std::string findings;
     if (c.last) {
       for (const auto& f : c.last->findings) {
-        findings += "<div><code>" + std::string(probes::FindingKindName(f.kind)) + "</code> " + EscapeHtml(f.message) + "</div>";
+        findings += std::string(f.attention ? "<div class=\"attention\">attention " : "<div>") + "<code>" +
+                    probes::FindingKindName(f.kind) + "</code> " + EscapeHtml(f.message) + "</div>";
+      }
+      if (!c.last->body_excerpt.empty()) {
+        findings += "<div><small>answered " + std::to_string(c.last->status_code) + ":</small><pre>" +
+                    EscapeHtml(c.last->body_excerpt) + "</pre></div>";
       }
     }
     checks += "<tr><td>" + EscapeHtml(c.name) + "</td><td>" + Badge(c.state) + "</td><td>" + Since(c.since, now) +
@@ -80,7 +99,7 @@ std::string RenderProviderPage(const config::Config& config, const alerts::Provi
   }
   return Page((pc ? pc->title : p.name) + " - " + config.server.title,
               "<p><a href=\"/\">&larr; all providers</a></p><h1>" + EscapeHtml(pc ? pc->title : p.name) + " " +
-              Badge(p.state) + "</h1><p>Since " + Since(p.since, now) + ". Recommended: <b>" + EscapeHtml(p.recommended) +
+              ShownState(p) + "</h1><p>Since " + Since(p.since, now) + ". Recommended: <b>" + EscapeHtml(p.recommended) +
               "</b></p><table><thead><tr><th>Check</th><th>State</th><th>Since</th><th>Latency</th><th>Findings</th></tr>"
               "</thead><tbody>" + checks + "</tbody></table><p><small><a href=\"/api/v1/providers/" + EscapeHtml(p.name) +
               "\">JSON</a></small></p>");

@@ -60,17 +60,41 @@ std::vector<Expiry> StaticExpiries(const config::AuthConfig& auth, const config:
   return out;
 }
 
+namespace {
+
+constexpr const char* kServerCertificate = "TLS certificate";
+
+std::string Expired(const Expiry& e, core::WallTime now) {
+  const auto ago = std::chrono::duration_cast<core::Millis>(now - e.at);
+  return e.what + " expired " + core::FormatDuration(Rounded(ago)) + " ago (" + core::FormatRfc3339(e.at) + ")";
+}
+
+}  // namespace
+
 void AddExpiryFindings(const std::vector<Expiry>& expiries, core::WallTime now, core::Millis warn_before,
                        std::vector<Finding>& findings) {
   for (const Expiry& e : expiries) {
     if (e.at - now > warn_before) continue;
     const auto left = std::chrono::duration_cast<core::Millis>(e.at - now);
-    const std::string when = left.count() <= 0 ? "expired " + core::FormatDuration(Rounded(-left)) + " ago"
-                                               : "expires in " + core::FormatDuration(Rounded(left));
+    if (left.count() <= 0) {
+      const bool server = e.what == kServerCertificate;
+      findings.push_back({server ? FindingKind::kTls : FindingKind::kAuth, Severity::kCritical, Expired(e, now)});
+      continue;
+    }
     findings.push_back({FindingKind::kExpiry, Severity::kWarn,
-                        e.what + " " + when + " (" + core::FormatRfc3339(e.at) + "; warn_before " +
-                            core::FormatDuration(warn_before) + ")"});
+                        e.what + " expires in " + core::FormatDuration(Rounded(left)) + " (" + core::FormatRfc3339(e.at) +
+                            "; warn_before " + core::FormatDuration(warn_before) + ")",
+                        /*attention=*/true});
   }
+}
+
+std::optional<Finding> ExpiredCredential(const std::vector<Expiry>& expiries, core::WallTime now) {
+  for (const Expiry& e : expiries) {
+    if (e.what != kServerCertificate && e.at <= now) {
+      return Finding{FindingKind::kAuth, Severity::kCritical, Expired(e, now) + "; not sent"};
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace vigil::probes::auth

@@ -25,8 +25,14 @@ std::vector<Expiry> StaticExpiries(const config::AuthConfig& auth, const config:
 // Never puts the token in any message.
 std::optional<core::WallTime> JwtExpiry(const std::string& token);
 
-// One warn finding per expiry inside `warn_before` of `now` (already expired ones included).
+// Per expiry inside `warn_before` of `now`: an `expiry` attention finding while it is ahead; once
+// past, health: a critical `auth` finding for a credential, a critical `tls` one for the server's
+// certificate (SPEC §3: an expired credential is `auth`).
 void AddExpiryFindings(const std::vector<Expiry>& expiries, core::WallTime now, core::Millis warn_before,
                        std::vector<Finding>& findings);
+
+// The first credential of `expiries` (not the server's TLS certificate) already past its expiry
+// at `now`, as a critical `auth` finding: the request is then not sent at all.
+std::optional<Finding> ExpiredCredential(const std::vector<Expiry>& expiries, core::WallTime now);
 
 }  // namespace vigil::probes::auth

@@ -1,6 +1,7 @@
 // Deprecation: the provider says an endpoint is going away (RFC 9745 Deprecation, RFC 8594
-// Sunset, and their Link relations). A `deprecation` finding with the days left; critical once
-// the sunset is within expect.deprecation.sunset_critical_within (or past).
+// Sunset, and their Link relations). A `deprecation` attention finding with the days left,
+// urgent once the sunset is within expect.deprecation.sunset_critical_within; past the sunset a
+// critical health finding.
 #include "probes/checks/factories.h"
 #include "probes/lifecycle/lifecycle_headers.h"
 

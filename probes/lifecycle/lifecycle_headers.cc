@@ -341,13 +341,15 @@ std::optional<Finding> LifecycleFinding(const Lifecycle& l, core::WallTime now,
   std::vector<std::string> parts;
   if (deprecated) parts.push_back(DeprecationPart(l, now_ms));
   Severity severity = Severity::kWarn;
+  bool attention = true;  // a date ahead is something to plan for, not an outage
   if (l.sunset_at_ms) {
     const int64_t left = *l.sunset_at_ms - now_ms;
     parts.push_back("sunset " + FormatDate(*l.sunset_at_ms) + " (" + Relative(left) + ")");
     if (left <= critical_within.count()) severity = Severity::kCritical;
+    if (left <= 0) attention = false;  // past its sunset the endpoint may go at any moment: health
   }
   if (std::string links = LinksPart(l); !links.empty()) parts.push_back(std::move(links));
-  return Finding{FindingKind::kDeprecation, severity, core::Join(parts, "; ")};
+  return Finding{FindingKind::kDeprecation, severity, core::Join(parts, "; "), attention};
 }
 
 }  // namespace vigil::probes::lifecycle

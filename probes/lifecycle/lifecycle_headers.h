@@ -53,8 +53,9 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 Lifecycle ParseLifecycle(const Headers& headers);
 
 // The `deprecation` finding for a response, or nullopt when it is neither deprecated nor has a
-// sunset date (a Link alone is no finding). Severity warn; critical once the sunset is within
-// `critical_within` of `now`, or past. Message, dates in UTC, parts joined by "; ":
+// sunset date (a Link alone is no finding). An attention finding, severity warn, critical once
+// the sunset is within `critical_within` of `now`; a sunset already past is a critical health
+// finding (the endpoint may go at any moment). Message, dates in UTC, parts joined by "; ":
 //   "deprecated since 2023-06-30; sunset 2026-12-31 (in 36 days); see https://d.example/dep"
 // "deprecated" (date unknown), "deprecated from D (in N days)" (a future date),
 // "sunset D (N days ago)" (past); "within a day" / "less than a day ago" below one day;

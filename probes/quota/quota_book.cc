@@ -121,7 +121,8 @@ void QuotaBook::ObserveBudget(ProviderState& p, const Budget& b, core::WallTime 
   if (exhausted < At(*b.reset_unix_ms)) {
     findings.push_back({FindingKind::kQuota, Severity::kWarn,
                         b.dimension + " budget: at this rate exhausted in ~" + Approx(now, exhausted) + resets + " (" +
-                            Number(*b.remaining) + " left)"});
+                            Number(*b.remaining) + " left)",
+                        /*attention=*/true});
   }
 }
 

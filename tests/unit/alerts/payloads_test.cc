@@ -233,12 +233,47 @@ TEST(SlackBody, RandomBytesNeverBreakTheLimits) {
     e.recommended = random_text(3000);
     e.impacted_by = random_text(3000);
     e.fallback = {random_text(2500), random_text(2500)};
-    e.reasons.assign(rng() % 40, {random_text(300), FindingKind::kStatus, random_text(5000)});
+    e.reasons.assign(rng() % 40, {random_text(300), FindingKind::kStatus, random_text(5000), 503, random_text(600)});
+    if (i % 2 == 0) {  // distinct checks: one excerpt block each, at most three
+      for (std::size_t k = 0; k < e.reasons.size(); ++k) e.reasons[k].check += std::to_string(k);
+    }
     const std::string slack = SlackBody(e);
     ASSERT_EQ(CheckBlockKitLimits(slack), std::vector<std::string>{}) << "iteration " << i;
     ASSERT_NO_THROW(Poco::JSON::Parser().parse(WebhookBody(e)));
     ASSERT_NO_THROW(Poco::JSON::Parser().parse(AlertmanagerBody(e, std::nullopt, "")));
   }
+}
+
+TEST(Payloads, EachFailureSaysWhatCameBackOncePerCheck) {
+  AlertEvent e = Down();
+  e.reasons = {{"balance", FindingKind::kStatus, "expected 2xx, got 503", 503, "{\"error\":\"maintenance `now`\"}\nline 2"},
+               {"balance", FindingKind::kLatency, "took 3s", 503, "{\"error\":\"maintenance `now`\"}\nline 2"},
+               {"charges", FindingKind::kTimeout, "no answer within 10s"}};
+  // Webhook: every reason with its status and excerpt; none where there was no answer.
+  const Poco::JSON::Array::Ptr reasons =
+      Poco::JSON::Parser().parse(WebhookBody(e)).extract<Poco::JSON::Object::Ptr>()->getArray("reasons");
+  ASSERT_EQ(reasons->size(), 3u);
+  EXPECT_EQ(reasons->getObject(0)->getValue<int>("status_code"), 503);
+  EXPECT_EQ(reasons->getObject(0)->getValue<std::string>("excerpt"), "{\"error\":\"maintenance `now`\"}\nline 2");
+  EXPECT_FALSE(reasons->getObject(2)->has("status_code"));
+  EXPECT_FALSE(reasons->getObject(2)->has("excerpt"));
+  // ...and it survives the outbox, which stores the webhook body.
+  const std::optional<AlertEvent> back = ParseWebhookBody(WebhookBody(e));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->reasons[1].status_code, 503);
+  EXPECT_EQ(back->reasons[1].excerpt, e.reasons[1].excerpt);
+  // Slack: one code block for balance (not two), backticks defused, none for charges.
+  const std::string slack = SlackBody(e);
+  EXPECT_EQ(CheckBlockKitLimits(slack), std::vector<std::string>{});
+  std::size_t blocks = 0;
+  for (std::size_t at = 0; (at = slack.find("answered HTTP 503:", at)) != std::string::npos; ++at) ++blocks;
+  EXPECT_EQ(blocks, 1u) << slack;
+  EXPECT_NE(slack.find("```{\\\"error\\\":\\\"maintenance 'now'\\\"}\\nline 2```"), std::string::npos) << slack;
+  // Alertmanager: the status on each line, the excerpt once, on one line.
+  const std::string am = AlertmanagerBody(e, std::nullopt, "");
+  EXPECT_NE(am.find("balance: status: expected 2xx, got 503 (HTTP 503)"), std::string::npos) << am;
+  EXPECT_NE(am.find("balance answered: {\\\"error\\\":\\\"maintenance `now`\\\"} line 2"), std::string::npos) << am;
+  EXPECT_NE(am.find("charges: timeout: no answer within 10s"), std::string::npos) << am;
 }
 
 TEST(BlockKitLimits, ReportsEveryViolation) {

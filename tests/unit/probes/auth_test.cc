@@ -133,7 +133,7 @@ TEST(TokenResponse, LifetimeIsTheSoonerOfExpiresInAndJwtExp) {
   EXPECT_FALSE(JwtExpiry(Jwt("{\"sub\":\"x\"}")).has_value());
 }
 
-TEST(Expiry, WarnsInsideWarnBeforeOnly) {
+TEST(Expiry, AheadIsAttentionInsideWarnBeforeOnlyAndPastIsHealth) {
   const core::WallTime now = core::FromUnixMillis(1'800'000'000'000);
   const std::vector<Expiry> expiries = {
       {"API key", now + std::chrono::hours(24 * 30)},
@@ -144,13 +144,38 @@ TEST(Expiry, WarnsInsideWarnBeforeOnly) {
   std::vector<Finding> findings;
   AddExpiryFindings(expiries, now, core::Millis(14LL * 86'400'000), findings);
   ASSERT_EQ(findings.size(), 3u);
-  for (const auto& f : findings) {
-    EXPECT_EQ(f.kind, FindingKind::kExpiry);
-    EXPECT_EQ(f.severity, Severity::kWarn);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(findings[i].kind, FindingKind::kExpiry);
+    EXPECT_EQ(findings[i].severity, Severity::kWarn);
+    EXPECT_TRUE(findings[i].attention);
   }
   EXPECT_EQ(findings[0].message.rfind("client certificate expires in 5d (", 0), 0u) << findings[0].message;
   EXPECT_EQ(findings[1].message.rfind("TLS certificate expires in 42m (", 0), 0u) << findings[1].message;
+  // An expired credential is `auth`, critical, and counts for health (SPEC §3).
+  EXPECT_EQ(findings[2].kind, FindingKind::kAuth);
+  EXPECT_EQ(findings[2].severity, Severity::kCritical);
+  EXPECT_FALSE(findings[2].attention);
   EXPECT_EQ(findings[2].message.rfind("bearer token (JWT exp) expired 3h ago (", 0), 0u) << findings[2].message;
+  EXPECT_EQ(OutcomeOf(findings), Outcome::kFail);
+  findings.pop_back();
+  EXPECT_EQ(OutcomeOf(findings), Outcome::kPass) << "attention alone is no warning";
+}
+
+TEST(Expiry, AnExpiredServerCertificateIsTlsAndOnlyCredentialsStopTheRequest) {
+  const core::WallTime now = core::FromUnixMillis(1'800'000'000'000);
+  std::vector<Finding> findings;
+  AddExpiryFindings({{"TLS certificate", now - std::chrono::hours(50)}}, now, core::Millis(86'400'000), findings);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].kind, FindingKind::kTls);
+  EXPECT_EQ(findings[0].severity, Severity::kCritical);
+  EXPECT_FALSE(ExpiredCredential({{"TLS certificate", now - std::chrono::hours(50)}}, now));
+  EXPECT_FALSE(ExpiredCredential({{"API key", now + std::chrono::hours(1)}}, now));
+  const std::optional<Finding> dead = ExpiredCredential({{"API key", now + std::chrono::hours(1)}, {"API key", now - std::chrono::hours(49)}}, now);
+  ASSERT_TRUE(dead);
+  EXPECT_EQ(dead->kind, FindingKind::kAuth);
+  EXPECT_EQ(dead->severity, Severity::kCritical);
+  EXPECT_EQ(dead->message.rfind("API key expired 2d ago (", 0), 0u) << dead->message;
+  EXPECT_NE(dead->message.find("; not sent"), std::string::npos) << dead->message;
 }
 
 }  // namespace

@@ -233,7 +233,15 @@ TEST_F(JudgeTest, DeprecationAndSunsetHeaders) {
   EXPECT_NE(later.findings[0].message.find("https://dev.example/deprecations"), std::string::npos);
   const ProbeResult soon = Judge(Response(200, "{}", {{"Sunset", http_date(clock_.Now() + std::chrono::hours(24 * 3))}}));
   ASSERT_EQ(soon.findings.size(), 1u);
-  EXPECT_EQ(soon.findings[0].severity, Severity::kCritical);
+  EXPECT_EQ(soon.findings[0].severity, Severity::kCritical);  // urgent, but a working endpoint:
+  EXPECT_TRUE(soon.findings[0].attention);
+  EXPECT_EQ(soon.outcome, Outcome::kPass) << "a date ahead is attention, not an outage";
+  EXPECT_TRUE(later.findings[0].attention);
+  EXPECT_EQ(later.outcome, Outcome::kPass);
+  const ProbeResult past = Judge(Response(200, "{}", {{"Sunset", http_date(clock_.Now() - std::chrono::hours(24 * 2))}}));
+  ASSERT_EQ(past.findings.size(), 1u);
+  EXPECT_FALSE(past.findings[0].attention) << "past its sunset the endpoint may go at any moment";
+  EXPECT_EQ(past.outcome, Outcome::kFail);
   EXPECT_EQ(Judge(Response(200, "{}", {{"Sunset", "next tuesday"}})).findings.size(), 0u);  // malformed: ignored
 }
 
