@@ -23,6 +23,7 @@ struct AlertMark {
   HealthState notified = HealthState::kUnknown;
   core::WallTime last_sent;  // the page or reminder last queued, for `repeat`
   AlertEvent event;          // that event: Alertmanager re-posts it while the alert fires
+  std::vector<std::string> attention{};  // attention items raised to this notifier, "check/kind", sorted
   bool open() const { return notified == HealthState::kDown || notified == HealthState::kDegraded; }
 };
 

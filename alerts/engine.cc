@@ -150,7 +150,9 @@ AlertWrites AlertEngine::Process(const std::vector<ProviderTransition>& transiti
   std::set<Key> changed;
   for (const auto& n : config_->notifiers) {
     for (const auto& p : config_->providers) {
-      if (in.by_name.count(p.name) && Reconcile(n, p, in, out)) changed.insert({n.name, p.name});
+      if (!in.by_name.count(p.name)) continue;
+      const bool paged = Reconcile(n, p, in, out);
+      if (ReconcileAttention(n, p, in, out) || paged) changed.insert({n.name, p.name});
     }
   }
   for (const Key& k : changed) out.marks.push_back(marks_.at(k));
@@ -205,6 +207,49 @@ bool AlertEngine::Reconcile(const config::NotifierConfig& n, const config::Provi
   const HealthState previous = t ? t->from : (mark.open() ? mark.notified : HealthState::kUp);
   mark.notified = s.state;
   return emit(page, previous, impacted_by);
+}
+
+bool AlertEngine::ReconcileAttention(const config::NotifierConfig& n, const config::ProviderConfig& p,
+                                     const StepInputs& in, AlertWrites& out) {
+  const ProviderStatus& s = *in.by_name.at(p.name);
+  std::map<std::string, const AttentionItem*> now;  // "check/kind" -> item; the first of a kind per check
+  if (n.on_attention && n.Matches(p)) {
+    for (const auto& a : s.attention) now.emplace(a.check + "/" + probes::FindingKindName(a.kind), &a);
+  }
+  const Key key{n.name, p.name};
+  auto mit = marks_.find(key);
+  if (now.empty() && (mit == marks_.end() || mit->second.attention.empty())) return false;
+  if (mit == marks_.end()) mit = marks_.emplace(key, AlertMark{n.name, p.name, HealthState::kUnknown, {}, {}}).first;
+  AlertMark& mark = mit->second;
+  std::vector<std::string> raised;
+  for (const auto& [k, item] : now) raised.push_back(k);
+  if (raised == mark.attention) return false;
+  const auto event = [&](const AttentionItem& item, bool resolved) {
+    AlertEvent e = MakeEvent(EventType::kAttention, p, s, s.state, "", in.now);
+    e.reasons.clear();
+    e.attention = item;
+    e.resolved = resolved;
+    return e;
+  };
+  // Gone: resolved, never held back. The message is the one last raised, when the mark has it.
+  for (const std::string& k : mark.attention) {
+    if (now.count(k)) continue;
+    const std::size_t slash = k.rfind('/');
+    AttentionItem gone{k.substr(0, slash), probes::FindingKind::kDeprecation, config::Severity::kWarn, ""};
+    probes::ParseFindingKind(k.substr(slash + 1), gone.kind);
+    out.outbox.push_back({n.name, event(gone, true), ""});
+  }
+  // New: raised once; a silence records it as suppressed (and it is not raised again).
+  std::string silenced;
+  for (const auto& sil : in.quiet.silences) {
+    if (sil.Active(in.now) && sil.Matches(p)) silenced = "silenced by " + sil.id;
+  }
+  for (const auto& [k, item] : now) {
+    if (std::find(mark.attention.begin(), mark.attention.end(), k) != mark.attention.end()) continue;
+    out.outbox.push_back({n.name, event(*item, false), silenced});
+  }
+  mark.attention = std::move(raised);
+  return true;
 }
 
 }  // namespace vigil::alerts

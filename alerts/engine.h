@@ -74,6 +74,10 @@ class AlertEngine {
   // Decides what `n` hears about `p` in this step; true when its mark changed.
   bool Reconcile(const config::NotifierConfig& n, const config::ProviderConfig& p, const StepInputs& in,
                  AlertWrites& out);
+  // provider.attention: one event when an item appears, one (resolved) when it is gone; true
+  // when the mark changed.
+  bool ReconcileAttention(const config::NotifierConfig& n, const config::ProviderConfig& p, const StepInputs& in,
+                          AlertWrites& out);
   AlertEvent MakeEvent(EventType type, const config::ProviderConfig& p, const ProviderStatus& s,
                        HealthState previous, const std::string& impacted_by, core::WallTime now) const;
   std::string OfflineReason(const std::vector<ProviderStatus>& providers, const QuietInputs& quiet) const;

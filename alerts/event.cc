@@ -17,7 +17,7 @@ struct EventTypeEntry {
 constexpr EventTypeEntry kEventTypes[] = {
     {EventType::kDown, "provider.down"}, {EventType::kDegraded, "provider.degraded"},
     {EventType::kUp, "provider.up"},     {EventType::kReminder, "provider.reminder"},
-    {EventType::kTest, "test"},
+    {EventType::kTest, "test"},         {EventType::kAttention, "provider.attention"},
 };
 
 // Appends the low `chars * 5` bits of `value` as `chars` base32 digits, most significant first.

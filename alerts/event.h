@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,8 +17,9 @@
 
 namespace vigil::alerts {
 
-enum class EventType { kDown, kDegraded, kUp, kReminder, kTest };
-// "provider.down", "provider.degraded", "provider.up", "provider.reminder", "test".
+enum class EventType { kDown, kDegraded, kUp, kReminder, kTest, kAttention };
+// "provider.down", "provider.degraded", "provider.up", "provider.reminder", "test",
+// "provider.attention".
 const char* EventTypeName(EventType t);
 // The exact names above (case-sensitive); false and `out` untouched otherwise.
 bool ParseEventType(std::string_view text, EventType& out);
@@ -37,6 +39,9 @@ struct AlertEvent {
   std::string status_url;   // e.g. http://127.0.0.1:9470/providers/stripe
   std::string impacted_by;  // non-empty when a depends_on provider is down: "okta"
   std::string title;        // the provider's title, for humans
+  // provider.attention only: the item raised, or (resolved) the one that is gone.
+  std::optional<AttentionItem> attention{};
+  bool resolved = false;
 };
 
 // A new unique id: 26 chars of Crockford base32 in the ULID layout (48-bit Unix milliseconds of

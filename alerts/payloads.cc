@@ -123,6 +123,15 @@ std::string WebhookBody(const AlertEvent& event) {
   o->set("instance", ValidUtf8(event.instance));
   o->set("status_url", ValidUtf8(event.status_url));
   if (!event.impacted_by.empty()) o->set("impacted_by", ValidUtf8(event.impacted_by));
+  if (event.attention) {
+    Object::Ptr a = NewObject();
+    a->set("check", ValidUtf8(event.attention->check));
+    a->set("kind", probes::FindingKindName(event.attention->kind));
+    a->set("urgency", config::SeverityName(event.attention->urgency));
+    a->set("message", ValidUtf8(event.attention->message));
+    a->set("resolved", event.resolved);
+    o->set("attention", a);
+  }
   return probes::ToJsonText(o);
 }
 
@@ -162,6 +171,15 @@ std::optional<AlertEvent> ParseWebhookBody(const std::string& body) {
     e.instance = o->optValue<std::string>("instance", "");
     e.status_url = o->optValue<std::string>("status_url", "");
     e.impacted_by = o->optValue<std::string>("impacted_by", "");
+    if (Object::Ptr a = o->getObject("attention")) {
+      AttentionItem item{a->optValue<std::string>("check", ""), probes::FindingKind::kDeprecation,
+                         a->optValue<std::string>("urgency", "") == "critical" ? config::Severity::kCritical
+                                                                               : config::Severity::kWarn,
+                         a->optValue<std::string>("message", "")};
+      probes::ParseFindingKind(a->optValue<std::string>("kind", ""), item.kind);
+      e.attention = std::move(item);
+      e.resolved = a->optValue<bool>("resolved", false);
+    }
     return e;
   } catch (const Poco::Exception&) {
     return std::nullopt;
@@ -174,6 +192,7 @@ std::string AlertmanagerBody(const AlertEvent& event, std::optional<core::WallTi
                              const std::string& generator_url) {
   const core::WallTime starts = event.since == core::WallTime{} ? event.timestamp : event.since;
   Array::Ptr alerts = new Array;
+  if (event.type == EventType::kAttention) return "[]";  // config refuses `on: [attention]` for it
   if (event.type == EventType::kTest) {  // shows in Alertmanager for a while, then resolves on its own
     alerts->add(AmAlert(event, kAmTest, starts, ends_at.value_or(event.timestamp + kTestAlertLife), generator_url));
     return probes::ToJsonText(alerts);

@@ -68,6 +68,12 @@ const std::string& DisplayName(const AlertEvent& e) {
 // escaped; the names in it are cut short so that the state always shows.
 std::string Headline(const AlertEvent& e) {
   if (e.type == EventType::kTest) return "\xF0\x9F\xA7\xAA Test alert from Vigil";
+  if (e.type == EventType::kAttention && e.attention) {
+    // "⚠️ Stripe needs attention: deprecation" / "✅ Stripe: deprecation resolved"
+    const std::string kind = probes::FindingKindName(e.attention->kind);
+    return e.resolved ? "\xE2\x9C\x85 " + Plain(DisplayName(e), kTitleMax) + ": " + kind + " resolved"
+                      : "\xE2\x9A\xA0\xEF\xB8\x8F " + Plain(DisplayName(e), kTitleMax) + " needs attention: " + kind;
+  }
   std::string s =
       std::string(StateEmoji(e.state)) + " " + Plain(DisplayName(e), kTitleMax) + " is ";
   if (e.type == EventType::kReminder) s += "still ";
@@ -213,6 +219,12 @@ std::string SlackBody(const AlertEvent& event) {
                           "notifier. No provider changed state."));
   }
   if (!event.provider.empty()) blocks->add(FieldsBlock(event));
+  if (event.attention) {
+    blocks->add(TextBlock("section", "*" + Mrkdwn(event.attention->check, kNameMax) + "* \xC2\xB7 " +
+                                         probes::FindingKindName(event.attention->kind) + ": " +
+                                         Mrkdwn(event.attention->message, kReasonMax) +
+                                         (event.resolved ? " (no longer reported)" : "")));
+  }
   if (!event.reasons.empty()) blocks->add(ReasonsBlock(event));
   AddExcerptBlocks(event, blocks);
   if (Object::Ptr button = ButtonBlock(event)) blocks->add(button);

@@ -28,12 +28,17 @@ constexpr Millis kMinute{60'000};
 constexpr Millis kHour{3'600'000};
 
 void ReadOn(YamlReader& r, const YAML::Node& n, const std::string& key, NotifierConfig& out) {
-  out.on_down = out.on_degraded = out.on_up = false;
+  out.on_down = out.on_degraded = out.on_up = out.on_attention = false;
   for (const std::string& v : r.StringList(n, key)) {
     if (v == "down") out.on_down = true;
     else if (v == "degraded") out.on_degraded = true;
     else if (v == "up") out.on_up = true;
-    else r.Fail(n, key, "unknown transition '" + v + "' (down, degraded or up)");
+    else if (v == "attention") out.on_attention = true;
+    else r.Fail(n, key, "unknown transition '" + v + "' (down, degraded, up or attention)");
+  }
+  // Alertmanager alerts must be re-posted while they last; attention items have no such lane yet.
+  if (out.on_attention && out.type == NotifierConfig::Type::kAlertmanager) {
+    r.Fail(n, key, "'attention' is not supported for alertmanager notifiers (use a webhook or slack notifier)");
   }
 }
 

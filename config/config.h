@@ -244,6 +244,7 @@ struct NotifierConfig {
   bool on_down = true;        // which transitions page; a resolve (up) always follows a sent page
   bool on_degraded = true;
   bool on_up = true;
+  bool on_attention = false;  // provider.attention events: raised once, resolved when gone
   std::vector<std::string> match_tags;       // any of these tags; empty: no tag filter
   std::vector<std::string> match_providers;  // any of these providers; empty: no provider filter
   std::optional<Millis> repeat;              // remind while a provider stays down or degraded

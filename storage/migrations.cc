@@ -117,6 +117,11 @@ const std::vector<std::vector<std::string>>& Migrations() {
           "INSERT INTO rollup_day SELECT series, hour_ms - hour_ms % 86400000, SUM(pass), SUM(warn), SUM(fail),"
           " SUM(maint), SUM(maint_fail) FROM rollup_hour GROUP BY 1, 2",
       },
+      // 10: the attention items each notifier was told of ("check/kind" lines), so that a restart
+      // neither repeats nor forgets them.
+      {
+          "ALTER TABLE alert_marks ADD COLUMN attention TEXT NOT NULL DEFAULT ''",
+      },
   };
   return kMigrations;
 }

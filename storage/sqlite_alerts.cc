@@ -8,6 +8,7 @@
 #include <map>
 
 #include "alerts/payloads.h"
+#include "daemon/core/text.h"
 #include "probes/result_json.h"
 #include "storage/sqlite_store.h"
 
@@ -60,23 +61,25 @@ void SqliteStore::WriteAlerts(const alerts::AlertWrites& writes) {
         bind(created), bind(suppressed ? 1 : 0), bind(created), now;
   }
   for (const auto& m : writes.marks) {
-    *writer_ << "INSERT INTO alert_marks(notifier, provider, notified, last_sent_ms, event, title) VALUES(?,?,?,?,?,?)"
+    *writer_ << "INSERT INTO alert_marks(notifier, provider, notified, last_sent_ms, event, title, attention)"
+                " VALUES(?,?,?,?,?,?,?)"
                 " ON CONFLICT(notifier, provider) DO UPDATE SET notified = excluded.notified,"
-                " last_sent_ms = excluded.last_sent_ms, event = excluded.event, title = excluded.title",
+                " last_sent_ms = excluded.last_sent_ms, event = excluded.event, title = excluded.title,"
+                " attention = excluded.attention",
         bind(m.notifier), bind(m.provider), bind(std::string(alerts::HealthStateName(m.notified))),
         bind(Ms(m.last_sent)), bind(m.event.id.empty() ? std::string() : alerts::WebhookBody(m.event)),
-        bind(m.event.title), now;
+        bind(m.event.title), bind(core::Join(m.attention, "\n")), now;
   }
 }
 
 core::Result<std::vector<alerts::AlertMark>> SqliteStore::LoadAlertMarks() const {
   using Out = core::Result<std::vector<alerts::AlertMark>>;
-  std::vector<std::string> notifier, provider, notified, event, title;
+  std::vector<std::string> notifier, provider, notified, event, title, attention;
   std::vector<Int64> last;
   try {
     Poco::Data::Session s = readers_->get();
-    s << "SELECT notifier, provider, notified, last_sent_ms, event, title FROM alert_marks", into(notifier),
-        into(provider), into(notified), into(last), into(event), into(title), now;
+    s << "SELECT notifier, provider, notified, last_sent_ms, event, title, attention FROM alert_marks", into(notifier),
+        into(provider), into(notified), into(last), into(event), into(title), into(attention), now;
   } catch (const Poco::Exception& e) {
     return Out::Error("cannot read alert state from " + path_ + ": " + e.displayText());
   }
@@ -87,6 +90,11 @@ core::Result<std::vector<alerts::AlertMark>> SqliteStore::LoadAlertMarks() const
     m.provider = provider[i];
     alerts::ParseHealthState(notified[i], m.notified);
     m.last_sent = core::FromUnixMillis(last[i]);
+    for (std::string_view rest = attention[i]; !rest.empty();) {
+      const std::size_t nl = rest.find('\n');
+      m.attention.emplace_back(rest.substr(0, nl));
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
     if (!event[i].empty()) {
       core::Result<alerts::AlertEvent> e = EventFrom(event[i], title[i]);
       if (e.ok()) m.event = std::move(e).value();

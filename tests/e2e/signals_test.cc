@@ -9,7 +9,9 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <ctime>
+#include <memory>
 #include <thread>
 
 #include "daemon/core/clock.h"
@@ -36,6 +38,17 @@ std::string HttpDate(core::WallTime t) {
   return buf;
 }
 
+// Every test: probe each second, one result decides a state.
+constexpr const char* kFastProviders =
+    "defaults: { interval: 1s, timeout: 800ms, failure_threshold: 1, success_threshold: 1 }\n"
+    "providers:\n";
+
+// A provider whose endpoint announces its sunset; `extra` adds keys to it.
+std::string LegacyProvider(const testing::TestHttpServer& api, const std::string& extra = "") {
+  return "  - name: legacy\n    base_url: " + api.url("/legacy") + "\n" + extra +
+         "    checks: [{ name: v1, path: /v1, expect: { deprecation: warn } }]\n";
+}
+
 Object::Ptr Provider(const testing::DaemonProcess& d, const std::string& name) {
   return d.GetJson("/api/v1/providers/" + name);
 }
@@ -55,10 +68,8 @@ TEST(SignalsE2E, ASunsetAheadLeavesAWorkingProviderUpWithAnAttentionItem) {
   });
   testing::TempDir dir;
   const std::string config =
-      "defaults: { interval: 1s, timeout: 800ms, failure_threshold: 1, success_threshold: 1 }\n"
-      "providers:\n"
-      "  - name: legacy\n    base_url: " + api.url("/legacy") + "\n    fallback: [spare]\n"
-      "    checks: [{ name: v1, path: /v1, expect: { deprecation: warn } }]\n"
+      std::string(kFastProviders) +
+      LegacyProvider(api, "    fallback: [spare]\n") +
       "  - name: spare\n    base_url: " + api.url("/spare") + "\n    checks: [{ name: v2, path: /v2 }]\n";
   testing::DaemonProcess d(dir, config);
   ASSERT_TRUE(testing::Eventually([&] { return d.ProviderState("legacy") == "up"; }, seconds(15)));
@@ -84,12 +95,59 @@ TEST(SignalsE2E, ASunsetAheadLeavesAWorkingProviderUpWithAnAttentionItem) {
   EXPECT_NE(status.out.find("1 attention: deprecated since 2023-06-30"), std::string::npos) << status.out;
 }
 
+// An attention item is said once: one provider.attention while it lasts (also across a restart),
+// one resolve when it is gone, and no page at all.
+TEST(SignalsE2E, AnAttentionItemIsDeliveredOnceAndResolvedWhenGone) {
+  const std::string sunset = HttpDate(core::SystemClock().Now() + hours(24 * 29));
+  std::atomic<bool> deprecated{true};
+  testing::TestHttpServer api([&](const testing::RecordedRequest&, Resp& resp) {
+    if (deprecated) resp.set("Sunset", sunset);
+    testing::Reply(resp, 200, R"({"ok":true})");
+  });
+  testing::TestHttpServer hook([](const testing::RecordedRequest&, Resp& resp) { testing::Reply(resp, 204, ""); });
+  const auto events = [&](const std::string& type) {
+    std::vector<Object::Ptr> out;
+    for (const auto& r : hook.requests()) {
+      Object::Ptr e = Poco::JSON::Parser().parse(r.body).extract<Object::Ptr>();
+      if (e->getValue<std::string>("type") == type) out.push_back(e);
+    }
+    return out;
+  };
+  testing::TempDir dir;
+  const std::string config =
+      std::string(kFastProviders) +
+      LegacyProvider(api) +
+      "notifiers:\n  - { name: hook, type: webhook, url: \"" + hook.url("/hook") + "\", on: [down, degraded, attention] }\n";
+  auto d = std::make_unique<testing::DaemonProcess>(dir, config);
+  ASSERT_TRUE(testing::Eventually([&] { return events("provider.attention").size() == 1; }, seconds(15)));
+  const Object::Ptr raised = events("provider.attention")[0];
+  EXPECT_EQ(raised->getValue<std::string>("state"), "up");
+  const Object::Ptr item = raised->getObject("attention");
+  EXPECT_EQ(item->getValue<std::string>("check"), "v1");
+  EXPECT_EQ(item->getValue<std::string>("kind"), "deprecation");
+  EXPECT_FALSE(item->getValue<bool>("resolved"));
+  EXPECT_NE(item->getValue<std::string>("message").find("(in 28 days)"), std::string::npos);
+  std::this_thread::sleep_for(seconds(3));  // three more results saying the same
+  d.reset();  // SIGKILL and start again: the daemon remembers what it said
+  d = std::make_unique<testing::DaemonProcess>(dir, config);
+  const std::size_t before = api.requests().size();
+  ASSERT_TRUE(testing::Eventually([&] { return api.requests().size() >= before + 3; }, seconds(15)));
+  EXPECT_EQ(events("provider.attention").size(), 1u) << "raised again while it lasted";
+  deprecated = false;
+  ASSERT_TRUE(testing::Eventually([&] { return events("provider.attention").size() == 2; }, seconds(15)));
+  const Object::Ptr resolved = events("provider.attention")[1]->getObject("attention");
+  EXPECT_TRUE(resolved->getValue<bool>("resolved"));
+  EXPECT_EQ(resolved->getValue<std::string>("kind"), "deprecation");
+  EXPECT_TRUE(events("provider.down").empty());
+  EXPECT_TRUE(events("provider.degraded").empty());
+  EXPECT_EQ(d->ProviderState("legacy"), "up");
+}
+
 TEST(SignalsE2E, AnExpiredStaticKeyIsACriticalAuthFindingAndIsNeverSent) {
   testing::TestHttpServer api([](const testing::RecordedRequest&, Resp& resp) { testing::Reply(resp, 200, "{}"); });
   testing::TempDir dir;
   const std::string config =
-      "defaults: { interval: 1s, timeout: 800ms, failure_threshold: 1, success_threshold: 1 }\n"
-      "providers:\n"
+      std::string(kFastProviders) +
       "  - name: mail\n    base_url: " + api.url("/mail") + "\n"
       "    auth: { type: bearer, token: \"${env:MAIL_KEY}\", expires_at: 2026-01-01 }\n"
       "    checks: [{ name: send, path: /send }]\n";
@@ -109,8 +167,7 @@ TEST(SignalsE2E, MaintenanceIsAStateEverywhereOpensNoIncidentAndIsNotChargedToUp
   testing::TempDir dir;
   const core::WallTime now = core::SystemClock().Now();
   const std::string config =
-      "defaults: { interval: 1s, timeout: 800ms, failure_threshold: 1, success_threshold: 1 }\n"
-      "providers:\n"
+      std::string(kFastProviders) +
       "  - name: pay\n    base_url: " + api.url("/pay") + "\n    checks: [{ name: charge, path: /charge }]\n"
       "maintenance:\n  - { providers: [pay], start: \"" + core::FormatRfc3339(now - seconds(60)) + "\", duration: 2h, reason: upgrade }\n";
   testing::DaemonProcess d(dir, config);
@@ -138,8 +195,7 @@ TEST(SignalsE2E, ADependentsFailureShowsImpactedByTheDownDependency) {
   });
   testing::TempDir dir;
   const std::string config =
-      "defaults: { interval: 1s, timeout: 800ms, failure_threshold: 1, success_threshold: 1 }\n"
-      "providers:\n"
+      std::string(kFastProviders) +
       "  - name: idp\n    base_url: " + api.url("/idp") + "\n    checks: [{ name: jwks, path: /jwks }]\n"
       "  - name: shop\n    base_url: " + api.url("/shop") + "\n    depends_on: [idp]\n    checks: [{ name: cart, path: /cart }]\n";
   testing::DaemonProcess d(dir, config);
@@ -162,8 +218,7 @@ TEST(SignalsE2E, AFailuresWebhookCarriesTheStatusAndTheRedactedExcerpt) {
   testing::TestHttpServer hook([](const testing::RecordedRequest&, Resp& resp) { testing::Reply(resp, 204, ""); });
   testing::TempDir dir;
   const std::string config =
-      "defaults: { interval: 1s, timeout: 800ms, failure_threshold: 1, success_threshold: 1 }\n"
-      "providers:\n"
+      std::string(kFastProviders) +
       "  - name: ledger\n    base_url: " + api.url("/ledger") + "\n"
       "    auth: { type: header, header: { name: X-Api-Key, value: \"${env:LEDGER_KEY}\" } }\n"
       "    checks: [{ name: balance, path: /balance }]\n"
