@@ -12,7 +12,6 @@
 #include <atomic>
 #include <ctime>
 #include <memory>
-#include <thread>
 
 #include "daemon/core/clock.h"
 #include "probes/result_json.h"
@@ -47,6 +46,11 @@ constexpr const char* kFastProviders =
 std::string LegacyProvider(const testing::TestHttpServer& api, const std::string& extra = "") {
   return "  - name: legacy\n    base_url: " + api.url("/legacy") + "\n" + extra +
          "    checks: [{ name: v1, path: /v1, expect: { deprecation: warn } }]\n";
+}
+
+// How many results of `provider` the daemon has committed.
+std::size_t Results(const testing::DaemonProcess& d, const std::string& provider) {
+  return d.GetJson("/api/v1/providers/" + provider + "/results?limit=1000")->getArray("results")->size();
 }
 
 Object::Ptr Provider(const testing::DaemonProcess& d, const std::string& name) {
@@ -127,7 +131,9 @@ TEST(SignalsE2E, AnAttentionItemIsDeliveredOnceAndResolvedWhenGone) {
   EXPECT_EQ(item->getValue<std::string>("kind"), "deprecation");
   EXPECT_FALSE(item->getValue<bool>("resolved"));
   EXPECT_NE(item->getValue<std::string>("message").find("(in 28 days)"), std::string::npos);
-  std::this_thread::sleep_for(seconds(3));  // three more results saying the same
+  const std::size_t raised_at = Results(*d, "legacy");  // three more results saying the same:
+  ASSERT_TRUE(testing::Eventually([&] { return Results(*d, "legacy") >= raised_at + 3; }, seconds(15)));
+  EXPECT_EQ(events("provider.attention").size(), 1u) << "raised again while it lasted";
   d.reset();  // SIGKILL and start again: the daemon remembers what it said
   d = std::make_unique<testing::DaemonProcess>(dir, config);
   const std::size_t before = api.requests().size();
@@ -172,7 +178,8 @@ TEST(SignalsE2E, MaintenanceIsAStateEverywhereOpensNoIncidentAndIsNotChargedToUp
       "maintenance:\n  - { providers: [pay], start: \"" + core::FormatRfc3339(now - seconds(60)) + "\", duration: 2h, reason: upgrade }\n";
   testing::DaemonProcess d(dir, config);
   ASSERT_TRUE(testing::Eventually([&] { return !api.requests().empty() && Provider(d, "pay")->has("maintenance"); }, seconds(15)));
-  std::this_thread::sleep_for(seconds(3));  // several failing results inside the window
+  // Several failing results inside the window, committed.
+  ASSERT_TRUE(testing::Eventually([&] { return Results(d, "pay") >= 3; }, seconds(15)));
   const Object::Ptr p = Provider(d, "pay");
   EXPECT_EQ(p->getValue<std::string>("state"), "maintenance");
   EXPECT_EQ(p->getObject("maintenance")->getValue<std::string>("health"), "down");
