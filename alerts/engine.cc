@@ -99,6 +99,18 @@ std::string AlertEngine::OfflineReason(const std::vector<ProviderStatus>& provid
   return "";
 }
 
+namespace {
+
+// "silenced by ID: comment" for the first active silence matching `p`, or "".
+std::string SilencedBy(const config::ProviderConfig& p, const std::vector<Silence>& silences, core::WallTime now) {
+  for (const auto& s : silences) {
+    if (s.Active(now) && s.Matches(p)) return "silenced by " + s.id + (s.comment.empty() ? "" : ": " + s.comment);
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string AlertEngine::QuietReason(const config::Config& config, const config::ProviderConfig& p,
                                      const config::NotifierConfig& n, const std::string& impacted_by,
                                      const std::string& offline_reason, const std::vector<Silence>& silences,
@@ -109,9 +121,7 @@ std::string AlertEngine::QuietReason(const config::Config& config, const config:
       return "maintenance" + (m.reason.empty() ? std::string() : ": " + m.reason);
     }
   }
-  for (const auto& s : silences) {
-    if (s.Active(now) && s.Matches(p)) return "silenced by " + s.id + (s.comment.empty() ? "" : ": " + s.comment);
-  }
+  if (std::string silenced = SilencedBy(p, silences, now); !silenced.empty()) return silenced;
   if (!impacted_by.empty() && !n.include_impacted) return "impacted by " + impacted_by;
   return "";
 }
@@ -240,10 +250,7 @@ bool AlertEngine::ReconcileAttention(const config::NotifierConfig& n, const conf
     out.outbox.push_back({n.name, event(gone, true), ""});
   }
   // New: raised once; a silence records it as suppressed (and it is not raised again).
-  std::string silenced;
-  for (const auto& sil : in.quiet.silences) {
-    if (sil.Active(in.now) && sil.Matches(p)) silenced = "silenced by " + sil.id;
-  }
+  const std::string silenced = SilencedBy(p, in.quiet.silences, in.now);
   for (const auto& [k, item] : now) {
     if (std::find(mark.attention.begin(), mark.attention.end(), k) != mark.attention.end()) continue;
     out.outbox.push_back({n.name, event(*item, false), silenced});
