@@ -222,7 +222,7 @@ bool AlertEngine::Reconcile(const config::NotifierConfig& n, const config::Provi
 bool AlertEngine::ReconcileAttention(const config::NotifierConfig& n, const config::ProviderConfig& p,
                                      const StepInputs& in, AlertWrites& out) {
   const ProviderStatus& s = *in.by_name.at(p.name);
-  std::map<std::string, const AttentionItem*> now;  // "check/kind" -> item; the first of a kind per check
+  std::map<std::string, const AttentionItem*> now;  // "check/kind" -> item (one per kind and check)
   if (n.on_attention && n.Matches(p)) {
     for (const auto& a : s.attention) now.emplace(a.check + "/" + probes::FindingKindName(a.kind), &a);
   }

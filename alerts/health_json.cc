@@ -29,6 +29,7 @@ Poco::JSON::Array::Ptr AttentionToJson(const std::vector<AttentionItem>& items) 
     o->set("kind", probes::FindingKindName(a.kind));
     o->set("urgency", config::SeverityName(a.urgency));
     o->set("message", a.message);
+    if (a.due) o->set("due", core::FormatRfc3339(*a.due));
     out->add(o);
   }
   return out;

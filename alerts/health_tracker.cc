@@ -118,8 +118,18 @@ std::vector<AttentionItem> HealthTracker::AttentionOf(const config::ProviderConf
   for (const auto& c : p.checks) {
     const CheckEntry& e = checks_.at(Key(p.name, c.name));
     if (!e.last) continue;
+    const std::size_t first = out.size();
     for (const auto& f : e.last->findings) {
-      if (f.attention) out.push_back({c.name, f.kind, f.severity, f.message});
+      if (!f.attention) continue;
+      auto same = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                               [&](const AttentionItem& a) { return a.kind == f.kind; });
+      if (same == out.end()) {
+        out.push_back({c.name, f.kind, f.severity, f.message, f.due});
+        continue;
+      }
+      if (f.severity == config::Severity::kCritical) same->urgency = f.severity;
+      if (f.due && (!same->due || *f.due < *same->due)) same->due = f.due;
+      same->message += "; " + f.message;
     }
   }
   return out;

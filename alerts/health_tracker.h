@@ -30,11 +30,14 @@ struct Reason {
 inline constexpr std::size_t kReasonExcerptBytes = 512;
 
 // Something to act on before it breaks (SPEC §3 attention): never part of the state.
+// One per check and kind: two of a kind (a credential and a certificate both expiring) are one
+// item, its urgency the higher, its due date the earlier, its messages joined.
 struct AttentionItem {
   std::string check;
   probes::FindingKind kind;
   config::Severity urgency;
   std::string message;
+  std::optional<core::WallTime> due{};  // when it comes due, where known
 };
 
 struct CheckStatus {

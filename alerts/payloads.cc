@@ -129,6 +129,7 @@ std::string WebhookBody(const AlertEvent& event) {
     a->set("kind", probes::FindingKindName(event.attention->kind));
     a->set("urgency", config::SeverityName(event.attention->urgency));
     a->set("message", ValidUtf8(event.attention->message));
+    if (event.attention->due) a->set("due", core::FormatRfc3339(*event.attention->due));
     a->set("resolved", event.resolved);
     o->set("attention", a);
   }
@@ -177,6 +178,7 @@ std::optional<AlertEvent> ParseWebhookBody(const std::string& body) {
                                                                                : config::Severity::kWarn,
                          a->optValue<std::string>("message", "")};
       probes::ParseFindingKind(a->optValue<std::string>("kind", ""), item.kind);
+      if (a->has("due")) item.due = ParseTime(a->getValue<std::string>("due"));
       e.attention = std::move(item);
       e.resolved = a->optValue<bool>("resolved", false);
     }

@@ -223,7 +223,10 @@ std::string SlackBody(const AlertEvent& event) {
     blocks->add(TextBlock("section", "*" + Mrkdwn(event.attention->check, kNameMax) + "* \xC2\xB7 " +
                                          probes::FindingKindName(event.attention->kind) + ": " +
                                          Mrkdwn(event.attention->message, kReasonMax) +
-                                         (event.resolved ? " (no longer reported)" : "")));
+                                         (event.resolved ? " (no longer reported)"
+                                          : event.attention->due
+                                              ? " (due " + core::FormatRfc3339(*event.attention->due) + ")"
+                                              : "")));
   }
   if (!event.reasons.empty()) blocks->add(ReasonsBlock(event));
   AddExcerptBlocks(event, blocks);

@@ -57,6 +57,9 @@ void ReadCheckDefaults(YamlReader& r, const YAML::Node& node, const std::string&
   if (const YAML::Node n = node["success_threshold"]) {
     if (auto v = r.Integer(n, child("success_threshold"), 1, 100)) d.success_threshold = static_cast<int>(*v);
   }
+  if (const YAML::Node n = node["retries"]) {
+    if (auto v = r.Integer(n, child("retries"), 0, 5)) d.retries = static_cast<int>(*v);
+  }
   if (const YAML::Node n = node["max_body"]) {
     if (auto v = r.ByteSize(n, child("max_body"))) {
       if (*v < 1024 || *v > 64u * 1024 * 1024) {
@@ -436,7 +439,7 @@ std::optional<CheckConfig> ReadCheck(YamlReader& r, const YAML::Node& node, cons
                                      const CheckDefaults& defaults) {
   if (!r.ExpectMap(node, key, {"name", "method", "path", "url", "query", "headers", "body",
                                "interval", "interval_when_failing", "timeout", "failure_threshold",
-                               "success_threshold", "max_body", "follow_redirects", "auth", "expect"})) {
+                               "success_threshold", "retries", "max_body", "follow_redirects", "auth", "expect"})) {
     return std::nullopt;
   }
   CheckConfig c;
@@ -498,6 +501,7 @@ std::optional<CheckConfig> ReadCheck(YamlReader& r, const YAML::Node& node, cons
   c.timeout = own.timeout;
   c.failure_threshold = own.failure_threshold;
   c.success_threshold = own.success_threshold;
+  c.retries = own.retries;
   c.max_body = own.max_body;
   c.max_redirects = own.max_redirects;
   ValidateTiming(r, node, key, c);

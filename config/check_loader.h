@@ -19,6 +19,7 @@ struct CheckDefaults {
   int success_threshold = 2;
   std::size_t max_body = 1024 * 1024;
   int max_redirects = 0;
+  int retries = 1;
 };
 
 void ReadCheckDefaults(YamlReader& r, const YAML::Node& node, const std::string& key,

@@ -179,6 +179,9 @@ struct CheckConfig {
   int success_threshold = 2;
   std::size_t max_body = 1024 * 1024;
   int max_redirects = 0;  // 0: redirects are reported, not followed
+  // Extra attempts, at once, after a network failure (refused, reset, cut short) of an
+  // idempotent request: one lost packet is not an outage. Timeouts and TLS errors are not retried.
+  int retries = 1;
   AuthConfig auth;        // the provider's, unless the check has its own
   Expectations expect;
   SourcePos pos;

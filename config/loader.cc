@@ -58,7 +58,7 @@ class ConfigLoader {
     if (const YAML::Node n = root["scheduler"]) Scheduler(n, c.scheduler);
     if (const YAML::Node n = root["defaults"]) {
       if (r_.ExpectMap(n, "defaults", {"interval", "interval_when_failing", "timeout", "failure_threshold",
-                                       "success_threshold", "max_body", "follow_redirects", "quorum"})) {
+                                       "success_threshold", "retries", "max_body", "follow_redirects", "quorum"})) {
         ReadCheckDefaults(r_, n, "defaults", defaults_);
         if (n["quorum"]) quorum_ = Quorum(n["quorum"], "defaults.quorum");
       }

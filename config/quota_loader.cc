@@ -90,6 +90,7 @@ CheckConfig QuotaCheck(const QuotaConfig::Endpoint& e, const AuthConfig& auth, c
   c.interval_when_failing = defaults.interval_when_failing;
   c.failure_threshold = defaults.failure_threshold;
   c.success_threshold = defaults.success_threshold;
+  c.retries = defaults.retries;
   c.auth = auth;
   c.expect.status.push_back({200, 299});
   return c;

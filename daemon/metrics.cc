@@ -72,6 +72,8 @@ Metrics::Metrics(const HealthStage& health)
                        .Help("When a rate-limit budget resets").Register(*registry_)),
       quota_header_warnings_(prometheus::BuildCounter().Name("vigil_quota_header_warnings_total")
                                  .Help("Malformed or conflicting rate-limit header values that were ignored").Register(*registry_)),
+      probe_retries_(prometheus::BuildCounter().Name("vigil_probe_retries_total")
+                         .Help("Probes sent again at once after a network failure (the check's retries)").Register(*registry_)),
       scheduler_deferred_(prometheus::BuildCounter().Name("vigil_scheduler_deferred_total")
                               .Help("Probes put off by a provider's rate limits (Retry-After, probe budget)").Register(*registry_)),
       scheduler_lag_(prometheus::BuildHistogram().Name("vigil_scheduler_lag_seconds")
@@ -237,6 +239,7 @@ void Metrics::Published(const storage::WriteBatch& batch) {
     }
     SetExpiries(r);
     for (const auto& b : r.budgets) SetBudget(r.provider, b);
+    if (r.attempts > 1) probe_retries_.Add({{"provider", r.provider}}).Increment(r.attempts - 1);
     if (r.quota_header_warnings > 0) {
       quota_header_warnings_.Add({{"provider", r.provider}}).Increment(static_cast<double>(r.quota_header_warnings));
     }
@@ -306,6 +309,7 @@ void Metrics::Reconfigure(const config::Config& config) {
     RemoveSeries(certificate_expiry_, {{"provider", *it}});
     RemoveSeries(credential_expiry_, {{"provider", *it}});
     RemoveSeries(quota_header_warnings_, {{"provider", *it}});
+    RemoveSeries(probe_retries_, {{"provider", *it}});
     RemoveSeries(scheduler_deferred_, {{"provider", *it}});
     for (auto b = budgets_.begin(); b != budgets_.end();) {
       if (b->first != *it) {

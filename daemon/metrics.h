@@ -88,6 +88,7 @@ class Metrics final : public SchedulerObserver,
   prometheus::Family<prometheus::Gauge>& quota_ratio_;
   prometheus::Family<prometheus::Gauge>& quota_reset_;
   prometheus::Family<prometheus::Counter>& quota_header_warnings_;
+  prometheus::Family<prometheus::Counter>& probe_retries_;
   prometheus::Family<prometheus::Counter>& scheduler_deferred_;
   prometheus::Family<prometheus::Histogram>& scheduler_lag_;
   prometheus::Family<prometheus::Counter>& scheduler_skipped_;

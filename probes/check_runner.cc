@@ -2,6 +2,8 @@
 
 #include <Poco/URI.h>
 
+#include <algorithm>
+#include <array>
 #include <sstream>
 #include <stdexcept>
 
@@ -159,8 +161,10 @@ std::vector<ProbeResult> CheckRunner::Run(std::size_t index) const {
     out[0].outcome = Outcome::kFail;
     return out;
   }
+  int attempts = 1;
   if (!t.tokens) {
-    out[0] = Judge(t, started, client_.Execute(t.request));
+    out[0] = Judge(t, started, Exchange(t, t.request, attempts));
+    out[0].attempts = attempts;
     return out;
   }
   std::vector<ProbeResult> fetches;
@@ -175,12 +179,31 @@ std::vector<ProbeResult> CheckRunner::Run(std::size_t index) const {
   } else {
     HttpRequest req = t.request;
     req.headers.emplace_back("Authorization", "Bearer " + token->value);
-    HttpResponse resp = client_.Execute(req);
+    HttpResponse resp = Exchange(t, req, attempts);
     if (SaysInvalidToken(resp)) t.tokens->Invalidate(token->value);
     out[0] = Judge(t, started, std::move(resp));
+    out[0].attempts = attempts;
   }
   for (auto& f : fetches) out.push_back(std::move(f));
   return out;
+}
+
+HttpResponse CheckRunner::Exchange(const Target& t, const HttpRequest& request, int& attempts) const {
+  // Every attempt shares the check's timeout: a retry gets what the first one left.
+  const core::SteadyTime deadline = clock_.Steady() + request.timeout;
+  HttpResponse response = client_.Execute(request);
+  attempts = 1;
+  // RFC 9110 §9.2.2: only an idempotent request may be sent again without knowing its effect.
+  static constexpr std::array<std::string_view, 5> kIdempotent = {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"};
+  if (std::find(kIdempotent.begin(), kIdempotent.end(), request.method) == kIdempotent.end()) return response;
+  while (response.error == TransportError::kNetwork && attempts <= t.check->retries) {
+    HttpRequest again = request;
+    again.timeout = std::chrono::duration_cast<core::Millis>(deadline - clock_.Steady());
+    if (again.timeout.count() <= 0) break;
+    response = client_.Execute(again);
+    ++attempts;
+  }
+  return response;
 }
 
 ProbeResult CheckRunner::Judge(const Target& t, core::WallTime started, HttpResponse response) const {

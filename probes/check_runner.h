@@ -77,6 +77,9 @@ class CheckRunner {
   CheckRunner(Unbuilt, std::shared_ptr<const config::Config> config, HttpClient& client, const core::Clock& clock,
               Shared shared);
   void Build(CheckErrors& errors);  // REQUIRES: called once, by a constructor or Create
+  // Sends `request`, again at once after a network failure of an idempotent method, up to the
+  // check's `retries`; `attempts` says how many exchanges it took.
+  HttpResponse Exchange(const Target& target, const HttpRequest& request, int& attempts) const;
   // Reads the response's rate limits (headers, usage endpoint) into `r` and the QuotaBook.
   void ObserveQuota(const Target& target, const Observation& obs, ProbeResult& r) const;
 

@@ -5,11 +5,13 @@
 // never make a working provider degraded or down (SPEC §3).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/core/clock.h"
 
 namespace vigil::probes {
 
@@ -38,6 +40,8 @@ struct Finding {
   std::string message;  // one line: what was expected and what came back
   // Attention, not health: something to act on before it breaks. Severity is then its urgency.
   bool attention = false;
+  // Attention items: when it comes due (the sunset, the expiry, the forecast exhaustion).
+  std::optional<core::WallTime> due{};
 };
 
 enum class Outcome { kPass, kWarn, kFail };

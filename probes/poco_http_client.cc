@@ -162,6 +162,7 @@ const std::string* HttpResponse::Header(std::string_view name) const {
 PocoHttpClient::PocoHttpClient() { IgnoreSigpipe(); }
 
 void PocoHttpClient::AbortAll() {
+  aborted_ = true;
   resolver_.AbortAll();
   deadlines_.FireAll();
 }
@@ -172,6 +173,12 @@ HttpResponse PocoHttpClient::Execute(const HttpRequest& request) {
   Hop hop{request.method, request.url, &request.headers, &request.body, false};
   std::string origin;
   HttpResponse out;
+  if (aborted_) {
+    out.error = TransportError::kNetwork;
+    out.error_phase = "connect";
+    out.error_message = "not sent: the daemon is stopping";
+    return out;
+  }
   Phases sum;
   for (int redirects = 0;; ++redirects) {
     out = HttpResponse();

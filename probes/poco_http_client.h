@@ -3,6 +3,7 @@
 // the body read capped at max_body, redirects followed only when asked. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "probes/http_client.h"
@@ -16,7 +17,8 @@ class PocoHttpClient final : public HttpClient {
  public:
   PocoHttpClient();
   HttpResponse Execute(const HttpRequest& request) override;
-  // Ends every exchange in flight at once; used at shutdown after the drain period.
+  // Ends every exchange in flight at once, and every later one before it starts (a retry, a
+  // delivery attempt); used at shutdown after the drain period.
   void AbortAll();
 
  private:
@@ -30,6 +32,7 @@ class PocoHttpClient final : public HttpClient {
   void ExecuteHop(const Hop& hop, const HttpRequest& request, core::SteadyTime deadline,
                   HttpResponse& out);
 
+  std::atomic<bool> aborted_{false};
   Resolver resolver_;
   SocketDeadlines deadlines_;
   TlsContexts tls_;

@@ -24,6 +24,7 @@ struct ProbeResult {
   int status_code = 0;  // 0 when no response arrived
   Phases phases;
   std::vector<Finding> findings;
+  int attempts = 1;  // more than 1: the first ones failed at the network level (check `retries`)
   std::string body_excerpt;  // failures only: the first 4 KiB, secrets redacted
   bool body_truncated = false;
   std::optional<core::WallTime> cert_not_after;        // the server's TLS certificate

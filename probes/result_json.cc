@@ -23,6 +23,7 @@ Poco::JSON::Array::Ptr FindingsToJson(const std::vector<Finding>& findings) {
     o->set("severity", config::SeverityName(f.severity));
     o->set("message", f.message);
     if (f.attention) o->set("attention", true);
+    if (f.due) o->set("due", core::FormatRfc3339(*f.due));
     out->add(o);
   }
   return out;
@@ -53,6 +54,7 @@ core::Result<std::vector<Finding>> FindingsFromJsonText(const std::string& text)
       f.attention = o->has("attention") ? o->optValue<bool>("attention", false)
                                         : f.kind == FindingKind::kExpiry ||
                                               (f.kind == FindingKind::kDeprecation && f.severity == Severity::kWarn);
+      if (const auto due = quota::ParseRfc3339Ms(o->optValue<std::string>("due", ""))) f.due = core::FromUnixMillis(*due);
       out.push_back(std::move(f));
     }
   } catch (const Poco::Exception& e) {
@@ -126,6 +128,7 @@ Poco::JSON::Object::Ptr ResultToJson(const ProbeResult& r) {
   o->set("status_code", r.status_code);
   o->set("phases", PhasesToJson(r.phases));
   o->set("findings", FindingsToJson(r.findings));
+  if (r.attempts > 1) o->set("attempts", r.attempts);
   if (!r.body_excerpt.empty()) o->set("body_excerpt", r.body_excerpt);
   if (r.body_truncated) o->set("body_truncated", true);
   if (r.cert_not_after) o->set("cert_not_after", core::FormatRfc3339(*r.cert_not_after));

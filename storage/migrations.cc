@@ -122,6 +122,10 @@ const std::vector<std::vector<std::string>>& Migrations() {
       {
           "ALTER TABLE alert_marks ADD COLUMN attention TEXT NOT NULL DEFAULT ''",
       },
+      // 11: how many attempts a result took (a network failure is retried at once, `retries`).
+      {
+          "ALTER TABLE results ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1",
+      },
   };
   return kMigrations;
 }

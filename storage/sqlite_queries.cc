@@ -29,7 +29,7 @@ core::Result<std::vector<StoredResult>> SqliteStore::Results(const ResultQuery& 
   using Out = core::Result<std::vector<StoredResult>>;
   std::vector<Int64> id, ts, cert, credential;
   std::vector<std::string> check, outcome, findings, excerpt, quota;
-  std::vector<int> status, truncated;
+  std::vector<int> status, truncated, attempts;
   std::vector<double> dns, connect, tls, ttfb, transfer, total;
   std::string provider = q.provider;
   std::string check_filter = q.check;
@@ -44,12 +44,12 @@ core::Result<std::vector<StoredResult>> SqliteStore::Results(const ResultQuery& 
     Poco::Data::Statement st(s);
     st << "SELECT id, ts_ms, check_name, outcome, status_code, dns_ms, connect_ms, tls_ms, ttfb_ms,"
           " transfer_ms, total_ms, findings, body_excerpt, body_truncated, COALESCE(cert_not_after_ms, -1),"
-          " COALESCE(credential_not_after_ms, -1), quota FROM results WHERE provider = ?" +
+          " COALESCE(credential_not_after_ms, -1), quota, attempts FROM results WHERE provider = ?" +
               std::string(check_filter.empty() ? "" : " AND check_name = ?") +
               " AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms DESC, id DESC LIMIT ?",
         into(id), into(ts), into(check), into(outcome), into(status), into(dns), into(connect), into(tls),
         into(ttfb), into(transfer), into(total), into(findings), into(excerpt), into(truncated), into(cert), into(credential),
-        into(quota), use(provider);
+        into(quota), into(attempts), use(provider);
     if (!check_filter.empty()) st, use(check_filter);
     st, use(since), use(until), use(limit);
     st.execute();
@@ -76,6 +76,7 @@ core::Result<std::vector<StoredResult>> SqliteStore::Results(const ResultQuery& 
     if (cert[i] >= 0) r.cert_not_after = core::FromUnixMillis(cert[i]);
     if (credential[i] >= 0) r.credential_not_after = core::FromUnixMillis(credential[i]);
     if (quota[i] != "[]") r.budgets = probes::BudgetsFromJsonText(quota[i]);
+    r.attempts = attempts[i];
     out.push_back(std::move(sr));
   }
   return out;

@@ -123,10 +123,11 @@ void SqliteStore::InsertResults(const std::vector<probes::ProbeResult>& results)
   if (results.empty()) return;
   std::vector<Int64> ts, cert, credential;
   std::vector<std::string> provider, check, outcome, findings, excerpt, quota;
-  std::vector<int> status, truncated, maintenance;
+  std::vector<int> status, truncated, maintenance, attempts;
   std::vector<double> dns, connect, tls, ttfb, transfer, total;
   for (const auto& r : results) {
     maintenance.push_back(r.maintenance ? 1 : 0);
+    attempts.push_back(r.attempts);
     quota.push_back(r.budgets.empty() ? "[]" : probes::BudgetsToJsonText(r.budgets));
     ts.push_back(core::ToUnixMillis(r.time));
     provider.push_back(r.provider);
@@ -147,11 +148,11 @@ void SqliteStore::InsertResults(const std::vector<probes::ProbeResult>& results)
   }
   *writer_ << "INSERT INTO results(ts_ms, provider, check_name, outcome, status_code, dns_ms, connect_ms,"
               " tls_ms, ttfb_ms, transfer_ms, total_ms, findings, body_excerpt, body_truncated,"
-              " cert_not_after_ms, credential_not_after_ms, quota, maintenance)"
-              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?,-1),NULLIF(?,-1),?,?)",
+              " cert_not_after_ms, credential_not_after_ms, quota, maintenance, attempts)"
+              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULLIF(?,-1),NULLIF(?,-1),?,?,?)",
       use(ts), use(provider), use(check), use(outcome), use(status), use(dns), use(connect), use(tls),
       use(ttfb), use(transfer), use(total), use(findings), use(excerpt), use(truncated), use(cert), use(credential),
-      use(quota), use(maintenance), now;
+      use(quota), use(maintenance), use(attempts), now;
 }
 
 void SqliteStore::WriteHealth(const alerts::HealthChanges& health) {

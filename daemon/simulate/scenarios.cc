@@ -10,7 +10,7 @@ namespace vigil::simulate {
 const std::vector<std::string>& ScenarioNames() {
   static const std::vector<std::string> kNames = {
       "healthy", "slow",    "unauthorized", "forbidden", "ratelimited", "error",     "status", "reset",
-      "endless", "dribble", "drift",        "flapping",  "malformed",   "truncated", "redirect"};
+      "endless", "dribble", "drift",        "flapping",  "malformed",   "truncated", "redirect", "faulty"};
   return kNames;
 }
 
@@ -24,7 +24,7 @@ std::string ValidateScenario(const Scenario& s) {
   static const std::map<std::string, std::vector<std::string>> kParams = {
       {"slow", {"delay"}},        {"error", {"code"}},     {"status", {"code"}},
       {"drift", {"after"}},       {"flapping", {"period"}}, {"ratelimited", {"retry_after"}},
-      {"dribble", {"interval"}},  {"redirect", {"location"}}};
+      {"dribble", {"interval"}},  {"redirect", {"location"}}, {"faulty", {"rate"}}};
   const auto allowed = kParams.count(s.name) ? kParams.at(s.name) : std::vector<std::string>{};
   for (const auto& [k, v] : s.params) {
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
@@ -32,6 +32,13 @@ std::string ValidateScenario(const Scenario& s) {
     }
     if ((k == "delay" || k == "interval") && !core::ParseDuration(v).ok()) {
       return k + ": " + core::ParseDuration(v).message();
+    }
+    if (k == "rate") {
+      char* end = nullptr;
+      const double pct = std::strtod(v.c_str(), &end);
+      if (v.empty() || end == v.c_str() || (*end != '\0' && std::string_view(end) != "%") || !(pct >= 0 && pct <= 100)) {
+        return "rate: expected a percentage from 0% to 100%, got '" + v + "'";
+      }
     }
     if (k == "code" || k == "after" || k == "period" || k == "retry_after") {
       char* end = nullptr;

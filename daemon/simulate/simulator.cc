@@ -67,13 +67,13 @@ void SendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const s
   resp.send() << body;
 }
 
-void AddRateLimitHeaders(HTTPServerResponse& resp, uint64_t call) {
-  const int64_t now = UnixSeconds();
-  const int64_t reset = (now / kRateWindowSeconds + 1) * kRateWindowSeconds;
-  const int64_t used = static_cast<int64_t>(call % kRateLimit);
+// A fixed window of kRateLimit calls per path and minute, as many APIs count.
+void AddRateLimitHeaders(Simulator& sim, HTTPServerResponse& resp, const std::string& path) {
+  const int64_t window = UnixSeconds() / kRateWindowSeconds;
+  const int64_t used = static_cast<int64_t>(std::min<uint64_t>(sim.RateUse(path, window), kRateLimit));
   resp.set("X-RateLimit-Limit", std::to_string(kRateLimit));
   resp.set("X-RateLimit-Remaining", std::to_string(kRateLimit - used));
-  resp.set("X-RateLimit-Reset", std::to_string(reset));
+  resp.set("X-RateLimit-Reset", std::to_string((window + 1) * kRateWindowSeconds));
 }
 
 // Writes `data` on a detached socket, one byte every `interval_ms`, until done or stopped.
@@ -105,8 +105,9 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   void Serve(const Scenario& s, uint64_t call, const std::string& path, HTTPServerRequest& req,
              HTTPServerResponse& resp) {
     const std::string& n = s.name;
+    if (n == "faulty") return Serve(Faulted(s), call, path, req, resp);
     if (n == "healthy" || (n == "drift" && call <= static_cast<uint64_t>(Param(s, "after", 3)))) {
-      AddRateLimitHeaders(resp, call);
+      AddRateLimitHeaders(sim_, resp, path);
       return SendJson(resp, HTTPResponse::HTTP_OK, HealthyBody(path, call));
     }
     if (n == "drift") return SendJson(resp, HTTPResponse::HTTP_OK, DriftedBody(path, call));
@@ -169,6 +170,16 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
                   std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body,
               DurationParamMs(s, "interval", 1000));
     }
+  }
+
+  // The faulty scenario's draw: mostly healthy, `rate` percent of calls reset or cut short,
+  // half each.
+  Scenario Faulted(const Scenario& s) {
+    auto it = s.params.find("rate");
+    const double share = (it == s.params.end() ? 5.0 : std::strtod(it->second.c_str(), nullptr)) / 100.0;
+    const double roll = sim_.Roll();
+    if (roll >= share) return Scenario{};
+    return Scenario{roll < share / 2 ? "reset" : "truncated", {}};
   }
 
   void Endless(HTTPServerResponse& resp) {
@@ -252,8 +263,10 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 }  // namespace
 
 core::Result<std::unique_ptr<Simulator>> Simulator::Start(const std::string& listen,
-                                                          const std::map<std::string, Scenario>& initial) {
+                                                          const std::map<std::string, Scenario>& initial,
+                                                          uint64_t seed) {
   std::unique_ptr<Simulator> sim(new Simulator());
+  sim->dice_.seed(seed != 0 ? seed : std::random_device{}());
   for (const auto& [path, scenario] : initial) {
     if (core::Status s = sim->SetScenario(path, scenario); !s.ok()) return s;
   }
@@ -307,6 +320,7 @@ void Simulator::Reset() {
   std::lock_guard lock(mu_);
   paths_.clear();
   requests_.clear();
+  rate_.clear();
 }
 
 std::pair<Scenario, uint64_t> Simulator::Take(const std::string& path) {
@@ -332,6 +346,22 @@ uint64_t Simulator::Calls(const std::string& prefix) const {
     if (UnderPrefix(path, prefix)) n += count;
   }
   return n;
+}
+
+uint64_t Simulator::RateUse(const std::string& path, int64_t window) {
+  std::lock_guard lock(mu_);
+  if (rate_.size() >= kMaxPaths && !rate_.count(path)) rate_.clear();  // bounded: forget, as a new window would
+  auto& [at, calls] = rate_[path];
+  if (at != window) {
+    at = window;
+    calls = 0;
+  }
+  return ++calls;
+}
+
+double Simulator::Roll() {
+  std::lock_guard lock(mu_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(dice_);
 }
 
 bool Simulator::Pause(int64_t ms) {

@@ -1,7 +1,7 @@
 // Simulator: a scriptable fake provider on loopback, for the demo, the tests and users
 // rehearsing their failover. Each path prefix plays a scenario (healthy, slow, unauthorized,
 // forbidden, ratelimited, error, status, reset, endless, dribble, drift, flapping, malformed,
-// truncated, redirect); a control API under /_sim switches them at run time:
+// truncated, redirect, faulty: healthy but for a random share of network faults); a control API under /_sim switches them at run time:
 //
 //   GET  /_sim/scenarios                          current assignments and call counts
 //   POST /_sim/scenario?path=/p&scenario=NAME[&param=value...]
@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -42,9 +43,11 @@ class Simulator {
     uint64_t calls = 0;  // requests under this prefix since its scenario was set
   };
 
-  // `listen` is HOST:PORT; port 0 picks a free one.
+  // `listen` is HOST:PORT; port 0 picks a free one. `seed` drives the faulty scenario's dice
+  // (0: a random seed).
   static core::Result<std::unique_ptr<Simulator>> Start(const std::string& listen,
-                                                        const std::map<std::string, Scenario>& initial);
+                                                        const std::map<std::string, Scenario>& initial,
+                                                        uint64_t seed = 0);
   ~Simulator();
 
   uint16_t port() const { return port_; }
@@ -59,6 +62,10 @@ class Simulator {
   std::map<std::string, PathState> Snapshot() const;
   // Requests received for `prefix` and every path below it.
   uint64_t Calls(const std::string& prefix) const;
+  // Counts a call against `path`'s rate limit and returns the calls in its current window (1-based).
+  uint64_t RateUse(const std::string& path, int64_t window);
+  // A uniform draw from [0, 1), for the faulty scenario.
+  double Roll();
   // Sleeps up to `ms`, returning false early when the simulator is stopping.
   bool Pause(int64_t ms);
   bool stopping() const { return stopping_; }
@@ -70,6 +77,8 @@ class Simulator {
   std::condition_variable stop_cv_;
   std::map<std::string, PathState> paths_;   // GUARDED_BY(mu_); assigned prefixes
   std::map<std::string, uint64_t> requests_;  // GUARDED_BY(mu_); calls per exact path
+  std::map<std::string, std::pair<int64_t, uint64_t>> rate_;  // GUARDED_BY(mu_); per path: window, calls
+  std::mt19937_64 dice_;                                       // GUARDED_BY(mu_)
   std::atomic<bool> stopping_{false};
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   uint16_t port_ = 0;

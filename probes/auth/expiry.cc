@@ -84,7 +84,7 @@ void AddExpiryFindings(const std::vector<Expiry>& expiries, core::WallTime now, 
     findings.push_back({FindingKind::kExpiry, Severity::kWarn,
                         e.what + " expires in " + core::FormatDuration(Rounded(left)) + " (" + core::FormatRfc3339(e.at) +
                             "; warn_before " + core::FormatDuration(warn_before) + ")",
-                        /*attention=*/true});
+                        /*attention=*/true, e.at});
   }
 }
 

@@ -349,7 +349,12 @@ std::optional<Finding> LifecycleFinding(const Lifecycle& l, core::WallTime now,
     if (left <= 0) attention = false;  // past its sunset the endpoint may go at any moment: health
   }
   if (std::string links = LinksPart(l); !links.empty()) parts.push_back(std::move(links));
-  return Finding{FindingKind::kDeprecation, severity, core::Join(parts, "; "), attention};
+  Finding f{FindingKind::kDeprecation, severity, core::Join(parts, "; "), attention};
+  if (attention) {
+    const std::optional<int64_t> due = l.sunset_at_ms ? l.sunset_at_ms : l.deprecated_at_ms;
+    if (due && *due > now_ms) f.due = core::FromUnixMillis(*due);
+  }
+  return f;
 }
 
 }  // namespace vigil::probes::lifecycle

@@ -122,7 +122,7 @@ void QuotaBook::ObserveBudget(ProviderState& p, const Budget& b, core::WallTime 
     findings.push_back({FindingKind::kQuota, Severity::kWarn,
                         b.dimension + " budget: at this rate exhausted in ~" + Approx(now, exhausted) + resets + " (" +
                             Number(*b.remaining) + " left)",
-                        /*attention=*/true});
+                        /*attention=*/true, exhausted});
   }
 }
 

@@ -64,7 +64,8 @@ double Metric(const testing::DaemonProcess& d, const std::string& series) {
 }
 
 TEST(SignalsE2E, ASunsetAheadLeavesAWorkingProviderUpWithAnAttentionItem) {
-  const std::string sunset = HttpDate(core::SystemClock().Now() + hours(24 * 29));
+  const core::WallTime sunset_at = std::chrono::floor<seconds>(core::SystemClock().Now() + hours(24 * 29));
+  const std::string sunset = HttpDate(sunset_at);
   testing::TestHttpServer api([&](const testing::RecordedRequest&, Resp& resp) {
     resp.set("Deprecation", "@1688169599");
     resp.set("Sunset", sunset);
@@ -87,6 +88,7 @@ TEST(SignalsE2E, ASunsetAheadLeavesAWorkingProviderUpWithAnAttentionItem) {
   EXPECT_EQ(item->getValue<std::string>("urgency"), "critical");  // within the default 30d
   EXPECT_NE(item->getValue<std::string>("message").find("(in 28 days)"), std::string::npos)
       << item->getValue<std::string>("message");
+  EXPECT_EQ(item->optValue<std::string>("due", ""), core::FormatRfc3339(sunset_at)) << "the sunset is when it is due";
   EXPECT_EQ(Metric(d, "vigil_provider_state{provider=\"legacy\",state=\"up\"}"), 1);
   // `vigil probe` says the same: a warning-free pass, exit 0.
   const testing::ProcessResult probe =
@@ -102,7 +104,8 @@ TEST(SignalsE2E, ASunsetAheadLeavesAWorkingProviderUpWithAnAttentionItem) {
 // An attention item is said once: one provider.attention while it lasts (also across a restart),
 // one resolve when it is gone, and no page at all.
 TEST(SignalsE2E, AnAttentionItemIsDeliveredOnceAndResolvedWhenGone) {
-  const std::string sunset = HttpDate(core::SystemClock().Now() + hours(24 * 29));
+  const core::WallTime sunset_at = std::chrono::floor<seconds>(core::SystemClock().Now() + hours(24 * 29));
+  const std::string sunset = HttpDate(sunset_at);
   std::atomic<bool> deprecated{true};
   testing::TestHttpServer api([&](const testing::RecordedRequest&, Resp& resp) {
     if (deprecated) resp.set("Sunset", sunset);
@@ -131,6 +134,7 @@ TEST(SignalsE2E, AnAttentionItemIsDeliveredOnceAndResolvedWhenGone) {
   EXPECT_EQ(item->getValue<std::string>("kind"), "deprecation");
   EXPECT_FALSE(item->getValue<bool>("resolved"));
   EXPECT_NE(item->getValue<std::string>("message").find("(in 28 days)"), std::string::npos);
+  EXPECT_EQ(item->optValue<std::string>("due", ""), core::FormatRfc3339(sunset_at));
   const std::size_t raised_at = Results(*d, "legacy");  // three more results saying the same:
   ASSERT_TRUE(testing::Eventually([&] { return Results(*d, "legacy") >= raised_at + 3; }, seconds(15)));
   EXPECT_EQ(events("provider.attention").size(), 1u) << "raised again while it lasted";
