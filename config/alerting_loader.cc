@@ -1,5 +1,6 @@
 #include "config/alerting_loader.h"
 
+#include <algorithm>
 #include <set>
 
 #include "config/check_loader.h"
@@ -209,15 +210,23 @@ void ReadConnectivity(YamlReader& r, const YAML::Node& n, Config& c) {
 
 void CheckAlertingReferences(YamlReader& r, const YAML::Node& root, const Config& c) {
   const YAML::Node notifiers = root["notifiers"];
-  for (std::size_t i = 0; i < c.notifiers.size() && notifiers && i < notifiers.size(); ++i) {
-    const NotifierConfig& nc = c.notifiers[i];
+  if (!notifiers || !notifiers.IsSequence()) return;
+  // A notifier that did not load leaves no NotifierConfig: find each one's entry by position.
+  for (std::size_t i = 0; i < notifiers.size(); ++i) {
+    const YAML::Node node = notifiers[i];
+    const YAML::Mark m = node.Mark();
+    const auto nc_it = std::find_if(c.notifiers.begin(), c.notifiers.end(), [&](const NotifierConfig& n) {
+      return n.pos.line == m.line + 1 && n.pos.column == m.column + 1;
+    });
+    if (nc_it == c.notifiers.end()) continue;
+    const NotifierConfig& nc = *nc_it;
     const std::string key = IndexKey("notifiers", i);
     if (nc.fallback && (*nc.fallback == nc.name || !c.FindNotifier(*nc.fallback))) {
-      r.Fail(notifiers[i]["fallback"], ChildKey(key, "fallback.notifier"),
+      r.Fail(node["fallback"], ChildKey(key, "fallback.notifier"),
              *nc.fallback == nc.name ? "a notifier cannot be its own fallback" : "unknown notifier '" + *nc.fallback + "'");
     }
     for (const auto& p : nc.match_providers) {
-      if (!c.FindProvider(p)) r.Fail(notifiers[i]["match"], ChildKey(key, "match.providers"), "unknown provider '" + p + "'");
+      if (!c.FindProvider(p)) r.Fail(node["match"], ChildKey(key, "match.providers"), "unknown provider '" + p + "'");
     }
   }
   for (const auto& w : c.maintenance) {

@@ -88,7 +88,8 @@ YamlReader::YamlReader(std::string file, std::string dir, SecretSources sources)
     : file_(std::move(file)), dir_(std::move(dir)), sources_(std::move(sources)) {}
 
 void YamlReader::Fail(const YAML::Node& at, std::string_view key, std::string message) {
-  const YAML::Mark m = at.Mark();
+  // An undefined node (a key that is absent) has no position; its Mark() would throw.
+  const YAML::Mark m = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
   FailAt(m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, key, std::move(message));
 }
 

@@ -322,7 +322,8 @@ void PocoHttpClient::ExecuteHop(const Hop& hop, const HttpRequest& request,
                                Poco::Net::HTTPMessage::HTTP_1_1);
     req.setHost(host, port);
     for (const auto& [name, value] : *hop.headers) {
-      const auto is = [&](const std::string& n) { return core::EqualsIgnoreCase(name, n); };
+      const std::string& field = name;  // clang 14 cannot capture a structured binding
+      const auto is = [&](const std::string& n) { return core::EqualsIgnoreCase(field, n); };
       if (hop.strip_credentials && (is("Authorization") || is("Cookie") ||
                                     std::any_of(request.credential_headers.begin(), request.credential_headers.end(), is))) {
         continue;

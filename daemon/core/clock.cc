@@ -1,7 +1,9 @@
 #include "daemon/core/clock.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <string>
 
 namespace vigil::core {
@@ -15,7 +17,13 @@ int64_t ToUnixMillis(WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-WallTime FromUnixMillis(int64_t ms) { return WallTime(std::chrono::milliseconds(ms)); }
+WallTime FromUnixMillis(int64_t ms) {
+  // WallTime counts nanoseconds: beyond about ±292 years of 1970 the conversion would overflow
+  // (undefined behaviour), and dates from outside (a Sunset header, ?since=, expires_at) can be
+  // anything. They are clamped to what WallTime can hold.
+  constexpr int64_t kLimit = std::numeric_limits<WallTime::rep>::max() / 1'000'000 - 1;
+  return WallTime(std::chrono::milliseconds(std::clamp<int64_t>(ms, -kLimit, kLimit)));
+}
 
 std::string FormatRfc3339(WallTime t) {
   const int64_t ms = ToUnixMillis(t);

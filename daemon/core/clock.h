@@ -29,6 +29,7 @@ class SystemClock final : public Clock {
 };
 
 int64_t ToUnixMillis(WallTime t);
+// Clamped to what WallTime holds (years 1678 to 2262): any int64 is safe to pass.
 WallTime FromUnixMillis(int64_t ms);
 // RFC 3339 in UTC with millisecond precision: 2026-11-24T10:00:00.123Z
 std::string FormatRfc3339(WallTime t);

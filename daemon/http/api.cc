@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "alerts/health_json.h"
 #include "daemon/core/duration.h"
@@ -312,7 +313,10 @@ std::optional<core::WallTime> ParseTimeFilter(const std::string& text, core::Wal
   if (text.empty()) return std::nullopt;
   long long secs = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
-  if (ec == std::errc() && end == text.data() + text.size()) return core::FromUnixMillis(secs * 1000);
+  if (ec == std::errc() && end == text.data() + text.size()) {
+    constexpr long long kMaxSecs = std::numeric_limits<int64_t>::max() / 1000;  // FromUnixMillis clamps further
+    return core::FromUnixMillis(std::clamp(secs, -kMaxSecs, kMaxSecs) * 1000);
+  }
   if (core::Result<core::Millis> d = core::ParseDuration(text); d.ok()) return now - *d;
   Poco::DateTime dt;
   int tz = 0;

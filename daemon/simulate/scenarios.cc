@@ -1,3 +1,4 @@
+#include <Poco/Exception.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -57,8 +58,12 @@ core::Result<Scenario> ParseScenarioSpec(const std::string& spec) {
   const std::size_t q = spec.find('?');
   s.name = spec.substr(0, q);
   if (q != std::string::npos) {
-    Poco::URI uri("/?" + spec.substr(q + 1));
-    for (const auto& [k, v] : uri.getQueryParameters()) s.params[k] = v;
+    try {
+      Poco::URI uri("/?" + spec.substr(q + 1));
+      for (const auto& [k, v] : uri.getQueryParameters()) s.params[k] = v;
+    } catch (const Poco::Exception& e) {
+      return core::Result<Scenario>::Error("malformed parameters '" + spec.substr(q + 1) + "': " + e.message());
+    }
   }
   if (std::string err = ValidateScenario(s); !err.empty()) return core::Result<Scenario>::Error(err);
   return s;

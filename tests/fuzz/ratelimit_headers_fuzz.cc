@@ -1,4 +1,4 @@
-// libFuzzer target for the rate-limit header parsers (built and run by scripts/fuzz-smoke.sh).
+// libFuzzer target for the rate-limit header parsers (built by VIGIL_FUZZ, run by scripts/fuzz.sh).
 // Input: one mode byte; when it is odd, the next 8 bytes are `now_unix_ms` (any int64, to reach
 // the overflow paths), otherwise now is a fixed 2026 instant. The rest is "name: value" lines,
 // each also fed to the three time parsers. Beyond the sanitizers, it traps when a result breaks
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "probes/quota/ratelimit_headers.h"
+#include "tests/fuzz/fuzz_support.h"
 
 namespace {
 
@@ -21,25 +22,7 @@ namespace quota = vigil::probes::quota;
 constexpr int64_t kTypicalNowMs = 1'795'629'540'000;  // 2026-11-25T17:59:00Z
 constexpr int64_t kMaxAheadMs = int64_t{400} * 86'400'000;
 
-std::vector<std::pair<std::string, std::string>> SplitHeaders(std::string_view text) {
-  std::vector<std::pair<std::string, std::string>> headers;
-  while (!text.empty()) {
-    const size_t eol = text.find('\n');
-    const std::string_view line = text.substr(0, eol);
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) {
-      headers.emplace_back(std::string(line), "");
-    } else {
-      headers.emplace_back(std::string(line.substr(0, colon)), std::string(line.substr(colon + 1)));
-    }
-    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
-  }
-  return headers;
-}
-
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using vigil::fuzz::Check;
 
 bool SaneQuantity(const std::optional<double>& v) {
   return !v || (std::isfinite(*v) && *v >= 0 && *v <= 1e15);
@@ -70,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     skip = 9;
   }
   const std::string_view text(reinterpret_cast<const char*>(data) + skip, size - skip);
-  const auto headers = SplitHeaders(text);
+  const auto headers = vigil::fuzz::HeaderLines(text);
   CheckContract(quota::ParseRateLimitHeaders(headers, now), now);
   for (const auto& [name, value] : headers) {
     const auto go = quota::ParseGoDurationMs(value);

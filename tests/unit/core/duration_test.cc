@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
+#include "daemon/core/clock.h"
+
 namespace vigil::core {
 namespace {
 
@@ -64,6 +68,23 @@ TEST(ParseByteSize, UnitsAndErrors) {
   EXPECT_EQ(*ParseByteSize("1MB"), 1000000u);
   EXPECT_EQ(ParseByteSize("1Mb").message(), "invalid size \"1Mb\": unknown unit \"Mb\" (B, KiB, MiB, GiB, KB, MB, GB)");
   EXPECT_FALSE(ParseByteSize("lots").ok());
+}
+
+}  // namespace
+}  // namespace vigil::core
+
+namespace vigil::core {
+namespace {
+
+// Found by the fuzzers: a Sunset in the year 5027, ?since=0001-01-01 or expires_at: 1000-01-01
+// overflowed the nanosecond clock (undefined behaviour). Any int64 is now safe.
+TEST(FromUnixMillis, ClampsWhatTheClockCannotHold) {
+  EXPECT_EQ(ToUnixMillis(FromUnixMillis(1'796'000'000'000)), 1'796'000'000'000);
+  EXPECT_EQ(ToUnixMillis(FromUnixMillis(-1)), -1);
+  const int64_t far = ToUnixMillis(FromUnixMillis(std::numeric_limits<int64_t>::max()));
+  EXPECT_GT(far, 9'000'000'000'000);  // past the year 2255
+  EXPECT_LT(ToUnixMillis(FromUnixMillis(std::numeric_limits<int64_t>::min())), -9'000'000'000'000);
+  EXPECT_EQ(FormatRfc3339(FromUnixMillis(128'026'569'599'000)).substr(0, 4), "2262");
 }
 
 }  // namespace
