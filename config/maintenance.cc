@@ -89,8 +89,11 @@ std::optional<core::WallTime> ParseRfc3339(std::string_view s) {
   const date::year_month_day ymd{date::year(y), date::month(static_cast<unsigned>(mo)),
                                  date::day(static_cast<unsigned>(d))};
   if (!ymd.ok() || !ParseOffset(s.substr(pos), offset)) return std::nullopt;
-  return core::WallTime(date::sys_days(ymd).time_since_epoch() + hours(h) + minutes(mi) +
-                        seconds(sec) + milliseconds(ms) - offset);
+  // In milliseconds, then clamped by FromUnixMillis: a year far from now would overflow the
+  // nanosecond clock (found by the config fuzz target).
+  const milliseconds at = date::sys_days(ymd).time_since_epoch() + hours(h) + minutes(mi) + seconds(sec) +
+                          milliseconds(ms) - offset;
+  return core::FromUnixMillis(at.count());
 }
 
 Result<uint8_t> ParseWeekdays(const std::vector<std::string>& every) {
