@@ -207,11 +207,22 @@ struct ProviderConfig {
   const CheckConfig* FindCheck(std::string_view check) const;
 };
 
+// What one client may hold of the listener (`server.limits`); read at start only.
+struct ServerLimits {
+  int max_connections = 1024;   // open at once; beyond it the longest-idle one is closed
+  int workers = 8;              // threads answering whole requests (idle clients hold none)
+  Millis request_timeout{10'000};  // first byte to last body byte of one request; then 408
+  Millis idle_timeout{5'000};   // a kept-alive connection with no request is closed after this
+  std::size_t max_body = 64 * 1024;  // request bodies (silences, probe requests); larger: 413
+  bool operator==(const ServerLimits&) const = default;
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:9470";
   std::string title = "Vigil";
   std::string api_token;  // empty: every write to the API is refused
   std::string public_url; // how people reach the status page, for links in alerts; default http://LISTEN
+  ServerLimits limits;
 };
 
 // How long each kind of history is kept (SPEC §2 `storage.retention`); raw < minute < hour.

@@ -92,7 +92,8 @@ class ConfigLoader {
   }
 
   void Server(const YAML::Node& n, ServerConfig& s) {
-    if (!r_.ExpectMap(n, "server", {"listen", "title", "api_token", "public_url"})) return;
+    if (!r_.ExpectMap(n, "server", {"listen", "title", "api_token", "public_url", "limits"})) return;
+    if (n["limits"]) Limits(n["limits"], s.limits);
     if (n["public_url"]) {
       if (auto v = r_.String(n["public_url"], "server.public_url")) {
         if (const std::string err = ValidateHttpUrl(*v); !err.empty()) r_.Fail(n["public_url"], "server.public_url", err);
@@ -113,6 +114,42 @@ class ConfigLoader {
       if (auto v = r_.Secret(n["api_token"], "server.api_token")) {
         if (v->size() < 16) r_.Fail(n["api_token"], "server.api_token", "must be at least 16 characters");
         s.api_token = *v;
+      }
+    }
+  }
+
+  void Limits(const YAML::Node& n, ServerLimits& l) {
+    if (!r_.ExpectMap(n, "server.limits", {"max_connections", "workers", "request_timeout", "idle_timeout", "max_body"})) {
+      return;
+    }
+    if (n["max_connections"]) {
+      if (auto v = r_.Integer(n["max_connections"], "server.limits.max_connections", 16, 1'000'000)) {
+        l.max_connections = static_cast<int>(*v);
+      }
+    }
+    if (n["workers"]) {
+      if (auto v = r_.Integer(n["workers"], "server.limits.workers", 1, 256)) l.workers = static_cast<int>(*v);
+    }
+    const auto timeout = [&](const char* name, Millis& out, Millis hi) {
+      if (!n[name]) return;
+      const std::string key = ChildKey("server.limits", name);
+      if (std::optional<Millis> v = r_.Duration(n[name], key, hi)) {
+        if (*v < std::chrono::seconds(1)) {
+          r_.Fail(n[name], key, "must be at least 1s");
+        } else {
+          out = *v;
+        }
+      }
+    };
+    timeout("request_timeout", l.request_timeout, std::chrono::minutes(5));
+    timeout("idle_timeout", l.idle_timeout, std::chrono::hours(1));
+    if (n["max_body"]) {
+      if (auto v = r_.ByteSize(n["max_body"], "server.limits.max_body")) {
+        if (*v < 1024 || *v > 16 * 1024 * 1024) {
+          r_.Fail(n["max_body"], "server.limits.max_body", "must be between 1KiB and 16MiB");
+        } else {
+          l.max_body = *v;
+        }
       }
     }
   }

@@ -134,7 +134,14 @@ int App::Start() {
   metrics_->SetReloadResult(true, Now());
   api_ = std::make_unique<http::Api>(*this);
   const std::string listen = options_.listen.empty() ? loaded.config->server.listen : options_.listen;
-  auto server = http::HttpServer::Start(listen, [this](auto& req, auto& resp) { api_->Handle(req, resp); });
+  const config::ServerLimits& limits = loaded.config->server.limits;
+  http::ServerOptions server_options;
+  server_options.threads = limits.workers;
+  server_options.max_connections = limits.max_connections;
+  server_options.read_deadline = limits.request_timeout;
+  server_options.keep_alive = limits.idle_timeout;
+  server_options.max_body = limits.max_body;
+  auto server = http::HttpServer::Start(listen, [this](auto& req, auto& resp) { api_->Handle(req, resp); }, server_options);
   if (!server.ok()) {
     core::Log::Error("http", server.message());
     return 3;
@@ -211,6 +218,9 @@ void App::Reload() {
   const auto old = config();
   if (loaded.config->server.listen != old->server.listen && options_.listen.empty()) {
     core::Log::Warn("config", "server.listen changed; it takes effect after a restart");
+  }
+  if (loaded.config->server.limits != old->server.limits) {
+    core::Log::Warn("config", "server.limits changed; they take effect after a restart");
   }
   if (loaded.config->storage.sqlite != old->storage.sqlite) {
     core::Log::Warn("config", "storage.sqlite changed; it takes effect after a restart");

@@ -28,40 +28,13 @@
 
 #include "daemon/core/log.h"
 #include "daemon/core/text.h"
+#include "daemon/http/request_head.h"
 #include "probes/result_json.h"
 
 namespace vigil::daemon::http {
 namespace {
 
 using Poco::Net::HTTPResponse;
-
-// RFC 9112 framing a request must have before anything acts on it; what is wrong, or nullopt.
-// Ambiguous framing (two lengths, a length that is not a plain number, a length next to a
-// transfer coding) is how requests are smuggled past a proxy: refused, and the connection closed.
-std::optional<std::string> FramingError(const Poco::Net::HTTPServerRequest& request) {
-  int lengths = 0, hosts = 0, codings = 0;
-  for (const auto& [name, value] : request) {
-    if (Poco::icompare(name, "Content-Length") == 0) {
-      ++lengths;
-      if (value.empty() || value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return "Content-Length must be a plain decimal number, got \"" + core::Printable(value, 40) + "\"";
-      }
-    } else if (Poco::icompare(name, "Host") == 0) {
-      ++hosts;
-    } else if (Poco::icompare(name, "Transfer-Encoding") == 0) {
-      ++codings;
-    }
-  }
-  if (lengths > 1) return "more than one Content-Length field";
-  if (lengths > 0 && codings > 0) return "both Content-Length and Transfer-Encoding";
-  if (hosts > 1) return "more than one Host field";
-  if (hosts == 0 && request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1) return "HTTP/1.1 request without Host";
-  const std::string& target = request.getURI();
-  if (target.empty() || target.front() != '/') {
-    return "the request target must be a path starting with '/', got \"" + core::Printable(target, 40) + "\"";
-  }
-  return std::nullopt;
-}
 
 // The session of one request on a connection whose bytes are already waiting; it can tell
 // whether it read past the request (a pipelined next one, which it would lose with it).
@@ -103,29 +76,6 @@ void Fail(Poco::Net::HTTPServerSession& session, int status, const std::string& 
   } catch (const Poco::Exception&) {
     // the client is gone
   }
-}
-
-// Whether the bytes waiting on a connection hold a whole request (or enough to answer it: a
-// head too large, a body too large or of unknown length). `peeked` never exceeds the peek size.
-bool RequestComplete(std::string_view peeked, std::size_t max_body, std::size_t peek_size) {
-  std::size_t head_end = peeked.find("\r\n\r\n");
-  std::size_t terminator = 4;
-  if (const std::size_t lf = peeked.find("\n\n"); lf != std::string_view::npos && lf < head_end) {
-    head_end = lf;
-    terminator = 2;
-  }
-  if (head_end == std::string_view::npos) return peeked.size() >= peek_size;
-  const std::string head = Poco::toLower(std::string(peeked.substr(0, head_end)));
-  const std::size_t field = head.find("\ncontent-length:");
-  if (field == std::string::npos) return true;  // no body, or chunked: the worker reads it under its deadline
-  std::size_t i = field + 16;
-  while (i < head.size() && (head[i] == ' ' || head[i] == '\t')) ++i;
-  std::size_t length = 0, digits = 0;
-  for (; i < head.size() && head[i] >= '0' && head[i] <= '9' && digits < 18; ++i, ++digits) {
-    length = length * 10 + static_cast<std::size_t>(head[i] - '0');
-  }
-  if (digits == 0 || length > max_body) return true;  // refused without reading the body
-  return peeked.size() >= head_end + terminator + length || peeked.size() >= peek_size;
 }
 
 }  // namespace
@@ -170,6 +120,10 @@ class HttpServer::Loop {
 
  private:
   using Clock = std::chrono::steady_clock;
+  struct Ready {  // a connection whose request has arrived
+    Poco::Net::StreamSocket socket;
+    std::string refusal;  // why its head is refused unread, or empty
+  };
   struct Waiting {
     Poco::Net::StreamSocket socket;
     Clock::time_point idle_since;
@@ -268,15 +222,19 @@ class HttpServer::Loop {
     }
     if (got <= 0) return;
     if (!it->second.first_byte) it->second.first_byte = Clock::now();
-    if (!RequestComplete(std::string_view(peek_.data(), static_cast<std::size_t>(got)), options_.max_body, kPeekSize)) {
-      return;
+    const std::string_view peeked(peek_.data(), static_cast<std::size_t>(got));
+    if (!RequestComplete(peeked, options_.max_body, kPeekSize)) return;
+    // A head that is not RFC 9112 is refused before Poco's lenient parser reads it.
+    std::string refusal;
+    if (const std::optional<HeadEnd> end = FindHeadEnd(peeked)) {
+      refusal = RequestHeadError(peeked.substr(0, end->length)).value_or("");
     }
     ::epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-    Poco::Net::StreamSocket socket = std::move(it->second.socket);
+    Ready ready{std::move(it->second.socket), std::move(refusal)};
     waiting_.erase(it);
     {
       std::lock_guard lock(mu_);
-      ready_.push_back(std::move(socket));
+      ready_.push_back(std::move(ready));
     }
     ready_cv_.notify_one();
   }
@@ -320,13 +278,20 @@ class HttpServer::Loop {
 
   void Work() {
     for (;;) {
-      Poco::Net::StreamSocket socket;
+      Ready ready;
       {
         std::unique_lock lock(mu_);
         ready_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
         if (stopping_) return;
-        socket = std::move(ready_.front());
+        ready = std::move(ready_.front());
         ready_.pop_front();
+      }
+      Poco::Net::StreamSocket& socket = ready.socket;
+      if (!ready.refusal.empty()) {
+        socket.setBlocking(true);
+        OneRequestSession session(socket, params_);
+        Fail(session, 400, "bad_request", ready.refusal);
+        continue;
       }
       if (Serve(socket)) {
         {
@@ -354,13 +319,7 @@ class HttpServer::Loop {
       response.setDate(Poco::Timestamp());
       response.setVersion(request.getVersion());
       response.setKeepAlive(request.getKeepAlive());
-      const auto bad_field = std::find_if(request.begin(), request.end(),
-                                          [](const auto& field) { return !core::IsHttpToken(field.first); });
-      if (bad_field != request.end()) {
-        response.setKeepAlive(false);
-        SendError(response, 400, "bad_request", "malformed header field \"" + core::Printable(bad_field->first, 40) + "\"");
-        refused_body = true;
-      } else if (const std::optional<std::string> framing = FramingError(request)) {
+      if (const std::optional<std::string> framing = FramingError(request)) {
         response.setKeepAlive(false);
         SendError(response, 400, "bad_request", *framing);
         refused_body = true;
@@ -423,7 +382,7 @@ class HttpServer::Loop {
   std::mutex mu_;
   std::condition_variable ready_cv_;
   bool stopping_ = false;                          // GUARDED_BY(mu_)
-  std::deque<Poco::Net::StreamSocket> ready_;      // GUARDED_BY(mu_): whole requests waiting for a worker
+  std::deque<Ready> ready_;                        // GUARDED_BY(mu_): whole requests waiting for a worker
   std::vector<Poco::Net::StreamSocket> returned_;  // GUARDED_BY(mu_): back from a worker
   std::vector<std::thread> workers_;
   std::thread waiter_;

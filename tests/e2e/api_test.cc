@@ -115,6 +115,15 @@ TEST_F(ApiE2E, GarbageRequestsGetTheRight4xxWithAJsonError) {
       {"GET /healthz HTTP/1.1\r\n\r\n", "HTTP/1.1 400", "bad_request"},
       {"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "HTTP/1.1 400", "bad_request"},
       {"GET * HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      // What Poco's parser lets through, refused on the raw head (RFC 9112 §2.2, §3, §5).
+      {"GET /healthz HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"GET /healthz HTTP/1.1 junk\r\nHost: x\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"GET /healthz HTTP/1.1\rHost: x\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"GET /healthz HTTP/1.1\r\nHost: x\rX-A: b\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"GET /healthz HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {"GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n", "HTTP/1.1 400", "bad_request"},
+      {std::string("GET /healthz HTTP/1.1\r\nHost: x\0\r\n\r\n", 35), "HTTP/1.1 400", "bad_request"},
+      {"GET /he%ZZ HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400", "bad_request"},
   };
   for (const auto& c : raw) {
     SCOPED_TRACE(c.bytes.substr(0, 40));
