@@ -40,6 +40,9 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const ProcessOption
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
+  // Nothing else of the test's: an inherited listening socket would keep a stopped receiver's
+  // port accepting (and never answering) for as long as the child lives.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none;

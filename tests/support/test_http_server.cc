@@ -48,12 +48,12 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 };
 }  // namespace
 
-TestHttpServer::TestHttpServer(Handler handler, Poco::Net::Context::Ptr tls)
+TestHttpServer::TestHttpServer(Handler handler, Poco::Net::Context::Ptr tls, uint16_t port)
     : handler_(std::move(handler)), tls_(tls != nullptr) {
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(8);
   params->setKeepAlive(false);
-  const Poco::Net::SocketAddress addr("127.0.0.1", 0);
+  const Poco::Net::SocketAddress addr("127.0.0.1", port);
   if (tls) {
     Poco::Net::SecureServerSocket socket(addr, 64, tls);
     port_ = socket.address().port();

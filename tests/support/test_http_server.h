@@ -29,8 +29,9 @@ class TestHttpServer {
  public:
   using Handler = std::function<void(const RecordedRequest&, Poco::Net::HTTPServerResponse&)>;
 
-  // Plain HTTP; or HTTPS with `tls` (a server Context).
-  explicit TestHttpServer(Handler handler, Poco::Net::Context::Ptr tls = nullptr);
+  // Plain HTTP; or HTTPS with `tls` (a server Context). On `port`, or a free one with 0 (a
+  // receiver that comes back after an outage binds the port it had).
+  explicit TestHttpServer(Handler handler, Poco::Net::Context::Ptr tls = nullptr, uint16_t port = 0);
   ~TestHttpServer();
 
   uint16_t port() const { return port_; }
