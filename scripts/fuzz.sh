@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh BUILD_DIR SECONDS [TARGET...]     (default: every target)
 #
 # Seeds: tests/fuzz/seeds/TARGET, plus the real inputs of tests/testdata and examples/ for the
-# config and JSON targets. The corpus each run grows is kept in BUILD_DIR/fuzz/TARGET/corpus, so a
+# config, JSON and OpenAPI targets. The corpus each run grows is kept in BUILD_DIR/fuzz/TARGET/corpus, so a
 # later run starts where an earlier one ended. scripts/fuzz-long.sh runs every target 10 minutes.
 set -euo pipefail
 build=${1:?usage: fuzz.sh BUILD_DIR SECONDS [TARGET...]}
@@ -28,6 +28,8 @@ extra_seeds() {  # real inputs, copied in as seeds for the targets that read the
       find "$root/examples/spec" -name '*.yaml' -exec cp {} "$dir"/ \; ;;
     json)
       find "$root/tests/testdata" -name '*.json' -size -64k -exec cp {} "$dir"/ \; ;;
+    openapi)
+      cp "$root"/tests/testdata/openapi/* "$dir"/ ;;
   esac
 }
 
