@@ -5,6 +5,7 @@
 
 #include "config/loader.h"
 #include "daemon/core/log.h"
+#include "daemon/fd_budget.h"
 #include "daemon/sd_notify.h"
 #include "daemon/signals.h"
 
@@ -137,7 +138,14 @@ int App::Start() {
   const config::ServerLimits& limits = loaded.config->server.limits;
   http::ServerOptions server_options;
   server_options.threads = limits.workers;
-  server_options.max_connections = limits.max_connections;
+  // Probes in flight (a redirect holds two sockets), deliveries, the database, logs: kept free.
+  const ConnectionBudget budget = FitConnections(limits.max_connections, 2 * loaded.config->scheduler.workers + 64);
+  if (budget.capped) {
+    core::Log::Warn("http", "server.limits.max_connections is more than the file descriptor limit leaves room for",
+                    {{"configured", std::to_string(limits.max_connections)},
+                     {"used", std::to_string(budget.max_connections)}, {"nofile", std::to_string(budget.soft_limit)}});
+  }
+  server_options.max_connections = budget.max_connections;
   server_options.read_deadline = limits.request_timeout;
   server_options.keep_alive = limits.idle_timeout;
   server_options.max_body = limits.max_body;

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -426,6 +427,53 @@ TEST_F(CampaignE2E, HundredsOfSlowAndGarbageClientsNeitherStallTheApiNorProbingN
             << Percentile(healthz_ms, 0.99) << " ms, max " << Percentile(healthz_ms, 1.0) << " ms; page max "
             << Percentile(page_ms, 1.0) << " ms; probes started within 100 ms: " << 100 * quiet_share
             << "% quiet, " << 100 * abused_share << "% under abuse; " << probed << " results\n";
+}
+
+// With descriptors short (a low LimitNOFILE), a flood of connections that never ends: the listener
+// sheds inside a budget that leaves probing its sockets, and when accept() meets EMFILE it sheds
+// rather than spins. No probe fails, and the API still answers at once.
+TEST_F(CampaignE2E, AFloodOfConnectionsBeyondTheFileLimitStarvesNeitherProbesNorTheApi) {
+  testing::DaemonProcess d(dir_, Config(10, 9, "retry: { max_backoff: 1s }", "scheduler: { workers: 4 }\n"), {},
+                           {"prlimit", "--nofile=160:160", "--"});
+  EXPECT_NE(d.process().err().find("max_connections is more than the file descriptor limit"), std::string::npos)
+      << d.process().err();
+  const uint16_t port = static_cast<uint16_t>(std::stoi(d.url("").substr(d.url("").rfind(':') + 1)));
+  ASSERT_TRUE(Eventually([&] { return d.ProviderState("steady") == "up"; }, 20s));
+  const int64_t first = testing::QueryInt(Db(), "SELECT COALESCE(MAX(id), 0) FROM results");
+  // 400 connections held, the oldest replaced by a new one every 2 ms: the listener is always
+  // at its bound with more waiting.
+  std::atomic<bool> done{false};
+  std::thread flood([&] {
+    std::deque<std::unique_ptr<Poco::Net::StreamSocket>> held;
+    while (!done) {
+      try {
+        held.push_back(std::make_unique<Poco::Net::StreamSocket>(Poco::Net::SocketAddress("127.0.0.1", port)));
+      } catch (const Poco::Exception&) {
+        // the backlog is full for a moment: the flood goes on
+      }
+      if (held.size() > 400) held.pop_front();
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  std::vector<double> healthz_ms;
+  for (int i = 0; i < 80; ++i) {
+    const auto t0 = Clock::now();
+    EXPECT_EQ(d.Get("/healthz").status, 200) << i;
+    healthz_ms.push_back(Ms(Clock::now() - t0));
+    std::this_thread::sleep_for(100ms);
+  }
+  done = true;
+  flood.join();
+  EXPECT_LT(Percentile(healthz_ms, 1.0), 1000.0);
+  const int64_t probed = testing::QueryInt(Db(), "SELECT COUNT(*) FROM results WHERE id > " + std::to_string(first));
+  const int64_t failed = testing::QueryInt(Db(), "SELECT COUNT(*) FROM results WHERE outcome != 'pass' AND id > " +
+                                                     std::to_string(first));
+  EXPECT_GE(probed, 40);
+  EXPECT_EQ(failed, 0) << testing::QueryRows(Db(), "SELECT findings FROM results WHERE outcome != 'pass' LIMIT 1")[0][0];
+  d.process().Signal(SIGTERM);
+  EXPECT_EQ(d.process().Wait(10s), 0);
+  std::cout << "descriptor flood: 400 connections against LimitNOFILE=160; /healthz max " << Percentile(healthz_ms, 1.0)
+            << " ms; " << probed << " probes, " << failed << " failed\n";
 }
 
 }  // namespace

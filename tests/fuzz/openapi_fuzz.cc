@@ -1,5 +1,5 @@
 // libFuzzer target: an OpenAPI document (YAML or JSON, as `expect.openapi.spec` names it) through
-// the loader: every path and method it describes (at most 8), by path and by operationId, then
+// the loader: every path and method it describes (at most 4), by path and by operationId, then
 // response selection for a spread of statuses and media types and a validation with each schema
 // selected. Contract: no crash, hang or sanitizer report, no exception out of the loader; a load
 // either succeeds or is an error with a message that names the file; Select never fails, and
@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       for (const auto& [path, item] : *paths) {
         if (item.type() != typeid(Poco::JSON::Object::Ptr)) continue;
         for (const auto& [method, op] : *item.extract<Poco::JSON::Object::Ptr>()) {
-          if (ops.size() >= 8) break;
+          if (ops.size() >= 4) break;
           ops.emplace_back(method, path);
           if (op.type() == typeid(Poco::JSON::Object::Ptr)) {
             const auto id = op.extract<Poco::JSON::Object::Ptr>()->get("operationId");
@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   };
   for (const auto& [method, path] : ops) keep(OpenApiOperation::FromDocument(*doc, "fuzz.yaml", "", method, path));
-  for (const auto& id : ids) keep(OpenApiOperation::FromDocument(*doc, "fuzz.yaml", id, "", ""));
+  for (std::size_t i = 0; i < ids.size() && i < 4; ++i) keep(OpenApiOperation::FromDocument(*doc, "fuzz.yaml", ids[i], "", ""));
   keep(OpenApiOperation::FromDocument(*doc, "fuzz.yaml", "", "", ""));  // neither: an error
   for (const auto& op : loaded) {
     for (int status : {200, 201, 204, 301, 404, 429, 500, 503, 99, 600}) {
@@ -74,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const OpenApiOperation::Selected s = op->Select(status, type);
         fuzz::Check(s.described_as.empty() || s.not_described.empty());  // described, or why not; never both
         fuzz::Check(!s.schema || !s.described_as.empty());
-        if (s.schema) s.schema->Validate(*doc);
+        if (s.schema && &op == &loaded.front()) s.schema->Validate(*doc);
       }
     }
   }

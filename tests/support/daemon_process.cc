@@ -8,8 +8,9 @@
 
 namespace vigil::testing {
 
-DaemonProcess::DaemonProcess(const TempDir& dir, const std::string& config_yaml, std::map<std::string, std::string> env)
-    : dir_(dir), env_(std::move(env)) {
+DaemonProcess::DaemonProcess(const TempDir& dir, const std::string& config_yaml, std::map<std::string, std::string> env,
+                             std::vector<std::string> launcher)
+    : dir_(dir), env_(std::move(env)), launcher_(std::move(launcher)) {
   RewriteConfig(config_yaml);
   std::filesystem::create_directories(state_dir());
   Start();
@@ -25,9 +26,12 @@ void DaemonProcess::Start() {
   opts.unset_env = {"NOTIFY_SOCKET", "WATCHDOG_USEC", "STATE_DIRECTORY", "CREDENTIALS_DIRECTORY"};
   if (env_.count("NOTIFY_SOCKET")) opts.unset_env = {"STATE_DIRECTORY"};
   port_ = 0;
-  process_ = std::make_unique<Subprocess>(std::vector<std::string>{VigilBinary(), "run", "-c", config_path(),
-                                                                   "--state-dir", state_dir(), "--listen", "127.0.0.1:0"},
-                                          opts);
+  std::vector<std::string> args = launcher_;
+  for (std::string a : {VigilBinary(), std::string("run"), std::string("-c"), config_path(), std::string("--state-dir"),
+                        state_dir(), std::string("--listen"), std::string("127.0.0.1:0")}) {
+    args.push_back(std::move(a));
+  }
+  process_ = std::make_unique<Subprocess>(args, opts);
   if (!process_->WaitForOutput("daemon: started", std::chrono::seconds(15))) {
     throw std::runtime_error("vigil run did not start: " + process_->err());
   }

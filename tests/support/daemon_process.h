@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/http_call.h"
 #include "tests/support/subprocess.h"
@@ -17,7 +18,9 @@ namespace vigil::testing {
 class DaemonProcess {
  public:
   // Writes `config_yaml` to DIR/vigil.yaml and starts the daemon; waits until it listens.
-  DaemonProcess(const TempDir& dir, const std::string& config_yaml, std::map<std::string, std::string> env = {});
+  // `launcher` runs it, e.g. {"prlimit", "--nofile=128:128", "--"}.
+  DaemonProcess(const TempDir& dir, const std::string& config_yaml, std::map<std::string, std::string> env = {},
+                std::vector<std::string> launcher = {});
   ~DaemonProcess();
 
   void Start();  // (re)starts the process on the same config and state directory
@@ -34,6 +37,7 @@ class DaemonProcess {
  private:
   const TempDir& dir_;
   std::map<std::string, std::string> env_;
+  std::vector<std::string> launcher_;
   std::unique_ptr<Subprocess> process_;
   int port_ = 0;
 };
