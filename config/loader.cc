@@ -70,13 +70,17 @@ class ConfigLoader {
       return;
     }
     if (!r_.ExpectList(providers, "providers")) return;
+    std::vector<std::size_t> at;  // for each provider read, its index in the list (a broken one is skipped)
     for (std::size_t i = 0; i < providers.size(); ++i) {
-      if (auto p = Provider(providers[i], IndexKey("providers", i))) c.providers.push_back(std::move(*p));
+      if (auto p = Provider(providers[i], IndexKey("providers", i))) {
+        c.providers.push_back(std::move(*p));
+        at.push_back(i);
+      }
     }
     if (const YAML::Node n = root["notifiers"]) ReadNotifiers(r_, n, c);
     if (const YAML::Node n = root["maintenance"]) ReadMaintenance(r_, n, c);
     if (const YAML::Node n = root["connectivity"]) ReadConnectivity(r_, n, c);
-    CrossCheck(providers, c);
+    CrossCheck(providers, at, c);
     CheckAlertingReferences(r_, root, c);
   }
 
@@ -294,19 +298,20 @@ class ConfigLoader {
     return static_cast<int>(v.value_or(1));
   }
 
-  void CrossCheck(const YAML::Node& providers, const Config& c) {
+  // `at[k]`: where c.providers[k] is in the `providers` list.
+  void CrossCheck(const YAML::Node& providers, const std::vector<std::size_t>& at, const Config& c) {
     std::set<std::string> names;
-    for (std::size_t i = 0; i < c.providers.size() && i < providers.size(); ++i) {
-      const ProviderConfig& p = c.providers[i];
+    for (std::size_t k = 0; k < c.providers.size(); ++k) {
+      const ProviderConfig& p = c.providers[k];
       if (!p.name.empty() && !names.insert(p.name).second) {
-        r_.Fail(providers[i]["name"], ChildKey(IndexKey("providers", i), "name"),
+        r_.Fail(providers[at[k]]["name"], ChildKey(IndexKey("providers", at[k]), "name"),
                 "duplicate provider name '" + p.name + "'");
       }
     }
-    for (std::size_t i = 0; i < c.providers.size() && i < providers.size(); ++i) {
-      const ProviderConfig& p = c.providers[i];
-      ProviderList(providers[i], IndexKey("providers", i), "fallback", p.fallback, p.name, c);
-      ProviderList(providers[i], IndexKey("providers", i), "depends_on", p.depends_on, p.name, c);
+    for (std::size_t k = 0; k < c.providers.size(); ++k) {
+      const ProviderConfig& p = c.providers[k];
+      ProviderList(providers[at[k]], IndexKey("providers", at[k]), "fallback", p.fallback, p.name, c);
+      ProviderList(providers[at[k]], IndexKey("providers", at[k]), "depends_on", p.depends_on, p.name, c);
     }
   }
 
