@@ -181,11 +181,11 @@ class HttpServer::Loop {
       }
       if (fd < 0) return;  // EAGAIN: all taken; anything else: the next round tries again
       if (waiting_.size() >= static_cast<std::size_t>(options_.max_connections)) ShedOne();
-      Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(fd));
-      const int watched = socket.impl()->sockfd();
-      Watch(watched, EPOLLIN | EPOLLRDHUP | EPOLLET);
-      waiting_.emplace(watched, Waiting{std::move(socket), Clock::now(), std::nullopt});
-      Readable(watched);  // bytes that arrived before the watch raise no edge: look now
+      // Built in place: Poco 1.11's sockets copy rather than move, and a second reference held
+      // here would be released after a worker took the connection (see TakeBack).
+      Watch(fd, EPOLLIN | EPOLLRDHUP | EPOLLET);
+      waiting_.emplace(fd, Waiting{Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd)), Clock::now(), std::nullopt});
+      Readable(fd);  // bytes that arrived before the watch raise no edge: look now
     }
   }
 
@@ -272,6 +272,10 @@ class HttpServer::Loop {
       const int fd = socket.impl()->sockfd();
       Watch(fd, EPOLLIN | EPOLLRDHUP | EPOLLET);
       waiting_.emplace(fd, Waiting{std::move(socket), Clock::now(), std::nullopt});
+      // One owner at a time: the copy left here must go before a worker may take the connection,
+      // or its release (inside Poco, unseen by ThreadSanitizer and unordered with the worker) could
+      // be the one that frees the socket.
+      socket = Poco::Net::StreamSocket();
       Readable(fd);
     }
   }
@@ -298,6 +302,7 @@ class HttpServer::Loop {
           std::lock_guard lock(mu_);
           if (stopping_) return;
           returned_.push_back(std::move(socket));
+          ready.socket = Poco::Net::StreamSocket();  // this worker's reference, dropped before the waiter takes it
         }
         Wake();
       }
