@@ -235,6 +235,7 @@ class HttpServer::Loop {
     {
       std::lock_guard lock(mu_);
       ready_.push_back(std::move(ready));
+      ready.socket = Poco::Net::StreamSocket();  // the copy left here goes before a worker can take it
     }
     ready_cv_.notify_one();
   }
