@@ -49,6 +49,8 @@ struct IncidentQuery {
   std::string provider;                 // empty: every provider
   std::optional<core::WallTime> since;  // incidents still open at or started after `since`
   std::size_t limit = 100;
+  std::size_t offset = 0;    // skip this many of the newest first (paging)
+  bool transitions = true;   // false: leave StoredIncident::transitions empty (cheaper)
 };
 
 struct StoredTransition {

@@ -89,14 +89,15 @@ core::Result<std::vector<StoredIncident>> SqliteStore::Incidents(const IncidentQ
   std::string filter = q.provider;
   Int64 since = q.since ? core::ToUnixMillis(*q.since) : std::numeric_limits<Int64>::min();
   Int64 limit = static_cast<Int64>(std::min(q.limit, kMaxQueryLimit));
+  Int64 offset = static_cast<Int64>(std::min<std::size_t>(q.offset, std::numeric_limits<int32_t>::max()));
   std::vector<StoredIncident> out;
   try {
     Poco::Data::Session s = readers_->get();
     s << "SELECT id, provider, state, started_ms, COALESCE(ended_ms, -1), reasons FROM incidents"
          " WHERE (? = '' OR provider = ?) AND (ended_ms IS NULL OR ended_ms >= ? OR started_ms >= ?)"
-         " ORDER BY started_ms DESC, id DESC LIMIT ?",
+         " ORDER BY started_ms DESC, id DESC LIMIT ? OFFSET ?",
         into(id), into(provider), into(state), into(started), into(ended), into(reasons),
-        use(filter), use(filter), use(since), use(since), use(limit), now;
+        use(filter), use(filter), use(since), use(since), use(limit), use(offset), now;
     for (std::size_t i = 0; i < id.size(); ++i) {
       StoredIncident inc;
       inc.id = id[i];
@@ -105,6 +106,10 @@ core::Result<std::vector<StoredIncident>> SqliteStore::Incidents(const IncidentQ
       inc.started = core::FromUnixMillis(started[i]);
       if (ended[i] >= 0) inc.ended = core::FromUnixMillis(ended[i]);
       inc.reasons = alerts::ReasonsFromJsonText(reasons[i]);
+      if (!q.transitions) {
+        out.push_back(std::move(inc));
+        continue;
+      }
       std::vector<std::string> from, to, treasons;
       std::vector<Int64> ts;
       Int64 incident_id = id[i];

@@ -12,6 +12,7 @@
 #include "daemon/core/text.h"
 #include "daemon/http/request.h"
 #include "daemon/http/server.h"
+#include "daemon/http/views.h"
 #include "probes/result_json.h"
 
 namespace vigil::daemon::http {
@@ -128,22 +129,10 @@ Object::Ptr Request::CheckView(const config::ProviderConfig& p, const alerts::Ch
 
 // The latest reading of every budget the provider's responses reported, and any throttle.
 Object::Ptr Request::QuotaView(const alerts::ProviderStatus& st) {
-  // The quota model's reports, and after a restart (before new ones) the stored last results'.
-  std::map<std::string, std::pair<core::WallTime, const probes::quota::Budget*>> latest;
-  const auto note = [&](core::WallTime at, const probes::quota::Budget& b) {
-    auto it = latest.find(b.dimension);
-    if (it == latest.end() || at > it->second.first) latest[b.dimension] = {at, &b};
-  };
-  const std::vector<probes::quota::ObservedBudget> observed = b_.QuotaBudgets(st.name);
-  for (const auto& o : observed) note(o.at, o.budget);
-  for (const auto& c : st.checks) {
-    if (!c.last) continue;
-    for (const auto& b : c.last->budgets) note(c.last->time, b);
-  }
   Array::Ptr budgets = new Array;
-  for (const auto& [dimension, entry] : latest) {
-    Object::Ptr b = probes::BudgetToJson(*entry.second);
-    b->set("observed_at", core::FormatRfc3339(entry.first));
+  for (const probes::quota::ObservedBudget& o : LatestBudgets(b_.QuotaBudgets(st.name), st)) {
+    Object::Ptr b = probes::BudgetToJson(o.budget);
+    b->set("observed_at", core::FormatRfc3339(o.at));
     budgets->add(b);
   }
   auto o = NewObject();
@@ -175,30 +164,21 @@ void Request::Provider(const std::string& name) {
   o->set("fallback", Strings(p.fallback));
   o->set("tags", Strings(p.tags));
   Array::Ptr checks = new Array;
-  std::optional<core::WallTime> cert, credential;
-  const auto earliest = [](std::optional<core::WallTime>& acc, const std::optional<core::WallTime>& t) {
-    if (t && (!acc || *t < *acc)) acc = t;
-  };
   const Windows windows = UptimeWindows(q, *config);
-  for (const auto& c : st.checks) {
-    checks->add(CheckView(p, c, windows));
-    if (c.last) {
-      earliest(cert, c.last->cert_not_after);
-      earliest(credential, c.last->credential_not_after);
-    }
-  }
+  for (const auto& c : st.checks) checks->add(CheckView(p, c, windows));
   o->set("checks", checks);
   o->set("uptime", ProviderUptime(name, windows));
   const auto expiry = [&](const std::optional<core::WallTime>& t) -> Poco::Dynamic::Var {
     if (!t) return Poco::Dynamic::Var();
     auto e = NewObject();
     e->set("not_after", core::FormatRfc3339(*t));
-    e->set("days_left", std::floor(std::chrono::duration<double>(*t - b_.Now()).count() / 86400.0));
+    e->set("days_left", static_cast<double>(DaysLeft(*t, b_.Now())));
     return e;
   };
   o->set("quota", QuotaView(st));
-  o->set("certificate", expiry(cert));        // the server's TLS certificate
-  o->set("credentials", expiry(credential));  // API key, JWT, client certificate or OAuth2 token
+  const Expiries expiries = EarliestExpiries(st);
+  o->set("certificate", expiry(expiries.certificate));  // the server's TLS certificate
+  o->set("credentials", expiry(expiries.credential));   // API key, JWT, client certificate or OAuth2 token
   Json(200, o);
 }
 

@@ -83,11 +83,22 @@ bool TokenMatches(const std::string& header, const std::string& token) {
 void Request::Dispatch() {
   const auto& s = segments_;
   const std::size_t n = s.size();
-  if (n == 0) return Route({"GET"}), SendHtml(resp_, RenderStatusPage(*b_.config(), *b_.status(), b_.Now()));
-  if (n == 2 && s[0] == "providers") {
+  if (n == 0) return Route({"GET"}), ParseQuery(uri_, {}), SendHtml(resp_, RenderOverview(b_));
+  if (n == 2 && s[0] == "providers") return Route({"GET"}), ParseQuery(uri_, {}), SendHtml(resp_, RenderProviderPage(b_, s[1]));
+  if (n == 1 && s[0] == "incidents") {
     Route({"GET"});
-    const auto snapshot = b_.status();
-    return SendHtml(resp_, RenderProviderPage(*b_.config(), FindStatus(*snapshot, s[1]), b_.Now()));
+    return SendHtml(resp_, RenderIncidentsPage(b_, ParseQuery(uri_, {"provider", "page"})));
+  }
+  if (n == 2 && s[0] == "badge" && s[1].size() > 4 && s[1].ends_with(".svg")) {
+    Route({"GET"});
+    ParseQuery(uri_, {});
+    return SendSvg(resp_, RenderStateBadge(b_, s[1].substr(0, s[1].size() - 4)), 30);
+  }
+  if (n == 3 && s[0] == "badge" && s[2] == "uptime.svg") {
+    Route({"GET"});
+    const Query q = ParseQuery(uri_, {"window"});
+    const auto w = q.find("window");
+    return SendSvg(resp_, RenderUptimeBadge(b_, s[1], w == q.end() ? "30d" : w->second), 300);
   }
   if (n == 1 && s[0] == "healthz") return Route({"GET"}), Json(200, [] { auto o = NewObject(); o->set("status", "ok"); return o; }());
   if (n == 1 && s[0] == "readyz") {
