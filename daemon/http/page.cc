@@ -120,10 +120,11 @@ const std::vector<std::pair<std::string, core::Millis>>& Windows() {
 
 std::string UptimeList(const storage::ProviderTimeline& t, core::WallTime now, std::initializer_list<const char*> which) {
   std::string out = "<dl class=\"uptime\">";
-  for (const auto& [label, length] : Windows()) {
+  for (const auto& window : Windows()) {
+    const std::string& label = window.first;
     if (std::find_if(which.begin(), which.end(), [&](const char* w) { return label == w; }) == which.end()) continue;
     out += "<div><dt>" + label + "</dt><dd data-window=\"" + label + "\">" +
-           FormatPercent(storage::ShareOfTime(t, now - length, now).uptime()) + "</dd></div>";
+           FormatPercent(storage::ShareOfTime(t, now - window.second, now).uptime()) + "</dd></div>";
   }
   return out + "</dl>";
 }
