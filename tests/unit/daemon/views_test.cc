@@ -14,7 +14,6 @@ using alerts::HealthState;
 using std::chrono::hours;
 using std::chrono::minutes;
 
-constexpr int64_t kDay = 86'400'000;
 // 2026-12-07T12:00:00Z: noon, so "today" is half over.
 const core::WallTime kNow = core::FromUnixMillis(1796644800000);
 
