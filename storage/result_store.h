@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,6 +86,8 @@ class ResultStore {
   // The state a restart resumes from.
   virtual core::Result<alerts::SavedState> LoadSavedState() const = 0;
   virtual core::Result<std::vector<probes::shape::StoredBaseline>> LoadBaselines() const = 0;
+  // When each of the provider's checks last learned (its shape baseline last changed), by check.
+  virtual core::Result<std::map<std::string, core::WallTime>> BaselineTimes(const std::string& provider) const = 0;
 };
 
 }  // namespace vigil::storage

@@ -201,4 +201,20 @@ core::Result<std::vector<probes::shape::StoredBaseline>> SqliteStore::LoadBaseli
   return out;
 }
 
+core::Result<std::map<std::string, core::WallTime>> SqliteStore::BaselineTimes(const std::string& provider) const {
+  std::vector<std::string> check;
+  std::vector<Int64> updated;
+  std::string filter = provider;
+  try {
+    Poco::Data::Session s = readers_->get();
+    s << "SELECT check_name, updated_ms FROM baselines WHERE provider = ?", into(check), into(updated), use(filter), now;
+  } catch (const Poco::Exception& e) {
+    return core::Result<std::map<std::string, core::WallTime>>::Error("cannot read baselines from " + path_ + ": " +
+                                                                      e.displayText());
+  }
+  std::map<std::string, core::WallTime> out;
+  for (std::size_t i = 0; i < check.size(); ++i) out[check[i]] = core::FromUnixMillis(updated[i]);
+  return out;
+}
+
 }  // namespace vigil::storage

@@ -38,6 +38,7 @@ class SqliteStore final : public Store {
                                               core::WallTime since) const override;
   core::Result<alerts::SavedState> LoadSavedState() const override;
   core::Result<std::vector<probes::shape::StoredBaseline>> LoadBaselines() const override;
+  core::Result<std::map<std::string, core::WallTime>> BaselineTimes(const std::string& provider) const override;
   // AlertStore (sqlite_alerts.cc)
   core::Result<std::vector<alerts::AlertMark>> LoadAlertMarks() const override;
   core::Result<std::vector<alerts::PendingDelivery>> PendingHeads(const std::string& notifier) const override;

@@ -256,7 +256,9 @@ Rendered RenderOverview(const ApiBackend& b) {
 
 namespace {
 
-std::string CheckArticle(const ApiBackend& b, const std::string& provider, const alerts::CheckStatus& c, core::WallTime now) {
+// `learned`: when the check's shape baseline last changed, if it has one.
+std::string CheckArticle(const ApiBackend& b, const std::string& provider, const alerts::CheckStatus& c,
+                         std::optional<core::WallTime> learned, core::WallTime now) {
   const std::string state = alerts::HealthStateName(c.state);
   std::string out = "<article class=\"check\" data-check=\"" + Esc(c.name) + "\" data-state=\"" + state +
                     "\"><div class=\"row\"><h3 class=\"grow\">" + Esc(c.name) + " " + Pill(state) + "</h3><small>since " +
@@ -272,6 +274,7 @@ std::string CheckArticle(const ApiBackend& b, const std::string& provider, const
     }
     out += "</dl>";
   }
+  if (learned) out += "<p><small>response shape baseline last changed " + TimeTag(*learned, now) + "</small></p>";
   if (!c.last) return out + "<p class=\"muted\">No result yet.</p></article>";
   const probes::ProbeResult& r = *c.last;
   out += "<p class=\"row\"><span>last " + TimeTag(r.time, now) + "</span><span>" +
@@ -457,7 +460,14 @@ Rendered RenderProviderPage(const ApiBackend& b, const std::string& name) {
     body += Unavailable("Uptime");
   }
   body += "</section><section id=\"checks\" aria-labelledby=\"h-checks\"><h2 id=\"h-checks\">Checks</h2>";
-  for (const auto& c : p.checks) body += CheckArticle(b, p.name, c, now);
+  const core::Result<std::map<std::string, core::WallTime>> learned = b.store().BaselineTimes(p.name);
+  for (const auto& c : p.checks) {
+    std::optional<core::WallTime> at;
+    if (learned.ok()) {
+      if (auto it = learned->find(c.name); it != learned->end()) at = it->second;
+    }
+    body += CheckArticle(b, p.name, c, at, now);
+  }
   body += "</section><section id=\"latency\" aria-labelledby=\"h-lat\"><h2 id=\"h-lat\">Latency</h2>";
   for (const auto& c : p.checks) {
     const auto day = HourlyLatency(b.history(), p.name, {c.name}, now - hours(24), now);

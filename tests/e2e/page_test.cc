@@ -61,7 +61,7 @@ class PageE2E : public ::testing::Test {
         "providers:\n"
         "  - name: stripe\n    title: \"Stripe <b>payments</b>\"\n    tags: [payments]\n"
         "    base_url: " + testing::SimUrl(sim_->port(), "/stripe") + "\n"
-        "    checks: [{ name: balance, path: /v1/balance }]\n"
+        "    checks: [{ name: balance, path: /v1/balance, expect: { shape_drift: warn } }]\n"
         "  - name: adyen\n    tags: [payments]\n    base_url: " + testing::SimUrl(sim_->port(), "/adyen") + "\n"
         "    checks: [{ name: balance, path: /v1/balance }]\n"
         "  - name: okta\n    tags: [identity]\n    base_url: " + testing::SimUrl(sim_->port(), "/okta") + "\n"
@@ -158,6 +158,10 @@ TEST_F(PageE2E, TheProviderPageShowsChecksChartsUptimeAndTheIncidentWithItsReaso
   EXPECT_EQ(Count(incidents, "<tr class=\"incident\""), 1u);
   EXPECT_NE(incidents.find("<b>ongoing</b>"), std::string::npos);
   EXPECT_NE(incidents.find("401"), std::string::npos);
+  // A check that learns its shape does so from its first 3 responses, and says when.
+  EXPECT_TRUE(testing::Eventually([] {
+    return daemon_->Get("/providers/stripe").body.find("response shape baseline last changed <time") != std::string::npos;
+  }, std::chrono::seconds(10)));
   const testing::HttpResult missing = daemon_->Get("/providers/nobody");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.Header("Content-Type"), "text/html; charset=utf-8");

@@ -55,6 +55,53 @@ TEST(SqliteStore, RoundTripsResultsNewestFirstWithFilters) {
   EXPECT_TRUE((*store)->Results({"nobody", "", {}, {}, 10})->empty());
 }
 
+// The incident history pages newest first (the status page's /incidents), can skip the
+// transitions (the overview counts incidents per day), and each check's baseline keeps when it
+// last changed.
+TEST(SqliteStore, IncidentsPageNewestFirstAndBaselinesKeepWhenTheyChanged) {
+  testing::TempDir dir;
+  auto store = SqliteStore::Open(dir.File("vigil.db"));
+  ASSERT_TRUE(store.ok()) << store.message();
+  WriteBatch batch;
+  for (int i = 0; i < 5; ++i) {
+    const int64_t t = 1'000'000 + i * 10'000;
+    batch.health.transitions.push_back({"stripe", alerts::HealthState::kUp, alerts::HealthState::kDown,
+                                        core::FromUnixMillis(t), {}, alerts::IncidentAction::kOpen});
+    batch.health.transitions.push_back({"stripe", alerts::HealthState::kDown, alerts::HealthState::kUp,
+                                        core::FromUnixMillis(t + 5'000), {}, alerts::IncidentAction::kClose});
+  }
+  batch.baselines.push_back({false, {"stripe", "balance", "{\"paths\":{}}", "{}"}});
+  const core::WallTime before = std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now());
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  IncidentQuery q;
+  q.provider = "stripe";
+  q.limit = 2;
+  auto first = (*store)->Incidents(q);
+  ASSERT_TRUE(first.ok()) << first.message();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].started, core::FromUnixMillis(1'040'000));
+  EXPECT_EQ((*first)[1].started, core::FromUnixMillis(1'030'000));
+  EXPECT_EQ((*first)[0].transitions.size(), 2u);
+  q.offset = 4;
+  auto last = (*store)->Incidents(q);
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_EQ((*last)[0].started, core::FromUnixMillis(1'000'000));
+  EXPECT_EQ((*last)[0].ended, core::FromUnixMillis(1'005'000));
+  q.offset = 5;
+  EXPECT_TRUE((*store)->Incidents(q)->empty());
+  q.offset = 0;
+  q.limit = 100;
+  q.transitions = false;
+  auto bare = (*store)->Incidents(q);
+  ASSERT_EQ(bare->size(), 5u);
+  for (const auto& inc : *bare) EXPECT_TRUE(inc.transitions.empty());
+  auto times = (*store)->BaselineTimes("stripe");
+  ASSERT_TRUE(times.ok()) << times.message();
+  ASSERT_EQ(times->size(), 1u);
+  EXPECT_GE(times->at("balance"), before);
+  EXPECT_TRUE((*store)->BaselineTimes("adyen")->empty());
+}
+
 TEST(SqliteStore, SurvivesReopenUsesWalAndIsOwnerOnly) {
   testing::TempDir dir;
   const std::string path = dir.File("vigil.db");
