@@ -314,7 +314,7 @@ std::optional<double> Quantile(const std::vector<double>& sorted, double q) {
 
 void Api::Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
   try {
-    Request(backend_, req, resp).Dispatch();
+    Request(backend_, summaries_, req, resp).Dispatch();
   } catch (const HttpError& e) {
     SendError(resp, e.status, e.code, e.detail);
   } catch (const Poco::Exception& e) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "daemon/http/summaries.h"
 #include "daemon/health_stage.h"
 #include "probes/quota/quota_book.h"
 #include "storage/alert_store.h"
@@ -49,11 +50,12 @@ class ApiBackend {
 
 class Api {
  public:
-  explicit Api(ApiBackend& backend) : backend_(backend) {}
+  explicit Api(ApiBackend& backend) : backend_(backend), summaries_(backend, std::chrono::seconds(30)) {}
   void Handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 
  private:
   ApiBackend& backend_;
+  SummaryCache summaries_;  // the overview's history, refreshed every 30 s while viewed
 };
 
 // Parses a time filter: RFC 3339 ("2026-11-24T10:00:00Z"), Unix seconds, or a duration meaning

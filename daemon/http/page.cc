@@ -129,12 +129,6 @@ std::string UptimeList(const storage::ProviderTimeline& t, core::WallTime now, s
   return out + "</dl>";
 }
 
-std::vector<std::string> CheckNames(const alerts::ProviderStatus& p) {
-  std::vector<std::string> names;
-  for (const auto& c : p.checks) names.push_back(c.name);
-  return names;
-}
-
 // Ongoing windows (from the snapshot) and the ones starting within a week (from the config).
 std::string MaintenanceBanner(const config::Config& config, const StatusSnapshot& status, core::WallTime now) {
   std::string items;
@@ -169,7 +163,7 @@ std::string OfflineBanner(const ApiBackend& b) {
          Esc(why) + ". Provider failures are likely ours; nobody is paged about them until it is back.</div>";
 }
 
-std::string ProviderCard(const ApiBackend& b, const config::ProviderConfig& pc, const alerts::ProviderStatus& p,
+std::string ProviderCard(SummaryCache& summaries, const config::ProviderConfig& pc, const alerts::ProviderStatus& p,
                          core::WallTime now) {
   const std::string state = ShownState(p);
   std::string out = "<article class=\"provider\" data-provider=\"" + Esc(p.name) + "\" data-state=\"" + state +
@@ -186,18 +180,15 @@ std::string ProviderCard(const ApiBackend& b, const config::ProviderConfig& pc, 
     out += "<span class=\"warn\">" + std::to_string(p.attention.size()) + " to act on</span>";
   }
   out += "<small>since " + TimeTag(p.since, now) + "</small></div>";
-  const core::Result<storage::ProviderTimeline> timeline = b.history().Timeline(p.name, now - hours(24 * kDays), now);
-  storage::IncidentQuery iq;
-  iq.provider = p.name;
-  iq.since = DayStart(now, kDays - 1);
-  iq.limit = 1000;
-  iq.transitions = false;
-  const core::Result<std::vector<storage::StoredIncident>> incidents = b.store().Incidents(iq);
-  if (!timeline.ok() || !incidents.ok()) return out + Unavailable("History") + "</article>";
-  out += DayBarsSvg(DailyRecord(*timeline, *incidents, now, kDays), "uptime of the last 90 days, one bar per day");
-  out += "<div class=\"row\">" + UptimeList(*timeline, now, {"24h", "30d", "90d"});
-  const core::Result<std::vector<LatencyPoint>> spark = HourlyLatency(b.history(), p.name, CheckNames(p), now - hours(24), now);
-  if (spark.ok()) out += "<span class=\"sparkbox\"><small>p95, 24h</small> " + SparklineSvg(*spark, "p95 latency, last 24 hours") + "</span>";
+  const std::shared_ptr<const ProviderSummary> summary = summaries.Get(p);
+  if (!summary->ok) return out + Unavailable("History") + "</article>";
+  out += DayBarsSvg(summary->days, "uptime of the last 90 days, one bar per day");
+  out += "<div class=\"row\"><dl class=\"uptime\">";
+  for (const auto& [label, uptime] : summary->uptime) {
+    out += "<div><dt>" + label + "</dt><dd data-window=\"" + label + "\">" + FormatPercent(uptime) + "</dd></div>";
+  }
+  out += "</dl><span class=\"sparkbox\"><small>p95, 24h</small> " + SparklineSvg(summary->hourly, "p95 latency, last 24 hours") +
+         "</span>";
   return out + "</div></article>";
 }
 
@@ -219,7 +210,7 @@ std::string EscapeHtml(std::string_view text) {
   return out;
 }
 
-Rendered RenderOverview(const ApiBackend& b) {
+Rendered RenderOverview(const ApiBackend& b, SummaryCache& summaries) {
   const auto config = b.config();
   const auto status = b.status();
   const core::WallTime now = b.Now();
@@ -234,7 +225,7 @@ Rendered RenderOverview(const ApiBackend& b) {
     const std::string group = pc->tags.empty() ? "Providers" : pc->tags.front();
     auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == group; });
     if (it == groups.end()) it = groups.insert(groups.end(), {group, ""});
-    it->second += ProviderCard(b, *pc, p, now);
+    it->second += ProviderCard(summaries, *pc, p, now);
   }
   std::string body = "<h1>" + Esc(config->server.title) + "</h1>" + OfflineBanner(b) +
                      MaintenanceBanner(*config, *status, now) + "<p class=\"row\">";
@@ -470,14 +461,18 @@ Rendered RenderProviderPage(const ApiBackend& b, const std::string& name) {
   }
   body += "</section><section id=\"latency\" aria-labelledby=\"h-lat\"><h2 id=\"h-lat\">Latency</h2>";
   for (const auto& c : p.checks) {
-    const auto day = HourlyLatency(b.history(), p.name, {c.name}, now - hours(24), now);
     const auto week = HourlyLatency(b.history(), p.name, {c.name}, now - hours(24 * 7), now);
     body += "<h3>" + Esc(c.name) + "</h3>";
-    if (!day.ok() || !week.ok()) {
+    if (!week.ok()) {
       body += Unavailable("Latency");
       continue;
     }
-    body += "<div class=\"charts\"><figure>" + LatencyChartSvg(*day, c.name + " latency p50 and p95, last 24 hours") +
+    const core::WallTime day_from = now - hours(25);  // the hour that holds now - 24h, and after
+    std::vector<LatencyPoint> day;
+    for (const auto& point : *week) {
+      if (point.start > day_from) day.push_back(point);
+    }
+    body += "<div class=\"charts\"><figure>" + LatencyChartSvg(day, c.name + " latency p50 and p95, last 24 hours") +
             "<figcaption>last 24 hours, hourly</figcaption></figure><figure>" +
             LatencyChartSvg(*week, c.name + " latency p50 and p95, last 7 days") +
             "<figcaption>last 7 days, hourly</figcaption></figure></div>";

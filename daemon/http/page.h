@@ -24,7 +24,8 @@ struct Rendered {
   std::string body;
 };
 
-Rendered RenderOverview(const ApiBackend& backend);
+// `summaries`: each provider's history (the store is not read per view).
+Rendered RenderOverview(const ApiBackend& backend, SummaryCache& summaries);
 Rendered RenderProviderPage(const ApiBackend& backend, const std::string& name);
 // `query`: already checked to hold only "provider" and "page".
 Rendered RenderIncidentsPage(const ApiBackend& backend, const std::map<std::string, std::string>& query);

@@ -83,7 +83,7 @@ bool TokenMatches(const std::string& header, const std::string& token) {
 void Request::Dispatch() {
   const auto& s = segments_;
   const std::size_t n = s.size();
-  if (n == 0) return Route({"GET"}), ParseQuery(uri_, {}), SendHtml(resp_, RenderOverview(b_));
+  if (n == 0) return Route({"GET"}), ParseQuery(uri_, {}), SendHtml(resp_, RenderOverview(b_, summaries_));
   if (n == 2 && s[0] == "providers") return Route({"GET"}), ParseQuery(uri_, {}), SendHtml(resp_, RenderProviderPage(b_, s[1]));
   if (n == 1 && s[0] == "incidents") {
     Route({"GET"});

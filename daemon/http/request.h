@@ -49,8 +49,10 @@ bool TokenMatches(const std::string& header, const std::string& token);
 
 class Request {
  public:
-  Request(ApiBackend& backend, Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp)
-      : b_(backend), req_(req), resp_(resp), uri_(req.getURI()), segments_(core::Split(uri_.getPath(), '/')) {
+  Request(ApiBackend& backend, SummaryCache& summaries, Poco::Net::HTTPServerRequest& req,
+          Poco::Net::HTTPServerResponse& resp)
+      : b_(backend), summaries_(summaries), req_(req), resp_(resp), uri_(req.getURI()),
+        segments_(core::Split(uri_.getPath(), '/')) {
     segments_.erase(segments_.begin());  // the empty string before the leading '/'
     if (!segments_.empty() && segments_.back().empty()) segments_.pop_back();
   }
@@ -97,6 +99,7 @@ class Request {
   std::string StateOf(const config::Config& config, const alerts::ProviderStatus& st, Object& o);
 
   ApiBackend& b_;
+  SummaryCache& summaries_;
   Poco::Net::HTTPServerRequest& req_;
   Poco::Net::HTTPServerResponse& resp_;
   Poco::URI uri_;

@@ -58,6 +58,12 @@ std::vector<DayRecord> DailyRecord(const storage::ProviderTimeline& timeline,
   return out;
 }
 
+std::vector<std::string> CheckNames(const alerts::ProviderStatus& status) {
+  std::vector<std::string> names;
+  for (const auto& c : status.checks) names.push_back(c.name);
+  return names;
+}
+
 core::Result<std::vector<LatencyPoint>> HourlyLatency(const storage::HistoryStore& history, const std::string& provider,
                                                       const std::vector<std::string>& checks, core::WallTime since,
                                                       core::WallTime now) {

@@ -32,6 +32,9 @@ std::vector<DayRecord> DailyRecord(const storage::ProviderTimeline& timeline,
 // 00:00 UTC of the day `days_back` days before the one `now` is in.
 core::WallTime DayStart(core::WallTime now, int days_back);
 
+// The names of the provider's checks, in order.
+std::vector<std::string> CheckNames(const alerts::ProviderStatus& status);
+
 // One hour of latency over all of a provider's checks (or one check).
 struct LatencyPoint {
   core::WallTime start;
