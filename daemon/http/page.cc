@@ -54,7 +54,7 @@ constexpr const char* kStyle =
     ".banner.maintenance{background:#121d2f;color:#cae8ff;border-color:#1f6feb}}"
     "meter{width:8rem}footer{margin:2rem auto;color:var(--muted)}footer a{color:var(--link)}"
     "ul.findings{margin:.3rem 0;padding-left:1.2rem}form{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}"
-    ".pager{display:flex;gap:1rem;margin:.8rem 0}.charts{display:flex;flex-wrap:wrap;gap:1rem}"
+    "@media (max-width:40rem){td,th{padding:.3rem .2rem;font-size:90%}}.pager{display:flex;gap:1rem;margin:.8rem 0}.charts{display:flex;flex-wrap:wrap;gap:1rem}"
     ".sparkbox{display:inline-flex;align-items:center;gap:.3rem;white-space:nowrap}.charts figure{margin:0;flex:1 1 20rem;max-width:600px}figcaption{color:var(--muted);font-size:85%}";
 
 std::string Esc(std::string_view s) { return EscapeHtml(s); }
@@ -62,7 +62,7 @@ std::string Esc(std::string_view s) { return EscapeHtml(s); }
 std::string Layout(const ApiBackend& b, const std::string& title, const std::string& body, core::WallTime now) {
   const auto config = b.config();
   return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-         "content=\"width=device-width,initial-scale=1\"><meta http-equiv=\"refresh\" content=\"30\"><title>" +
+         "content=\"width=device-width,initial-scale=1\"><title>" +
          Esc(title) + "</title><style>" + kStyle + "</style></head><body><header><nav aria-label=\"Main\"><a href=\"/\">" +
          Esc(config->server.title) + "</a><a href=\"/incidents\">Incidents</a></nav></header><main>" + body +
          "</main><footer><small>Instance " + Esc(config->instance.name) +
@@ -182,14 +182,7 @@ std::string ProviderCard(SummaryCache& summaries, const config::ProviderConfig& 
   out += "<small>since " + TimeTag(p.since, now) + "</small></div>";
   const std::shared_ptr<const ProviderSummary> summary = summaries.Get(p);
   if (!summary->ok) return out + Unavailable("History") + "</article>";
-  out += DayBarsSvg(summary->days, "uptime of the last 90 days, one bar per day");
-  out += "<div class=\"row\"><dl class=\"uptime\">";
-  for (const auto& [label, uptime] : summary->uptime) {
-    out += "<div><dt>" + label + "</dt><dd data-window=\"" + label + "\">" + FormatPercent(uptime) + "</dd></div>";
-  }
-  out += "</dl><span class=\"sparkbox\"><small>p95, 24h</small> " + SparklineSvg(summary->hourly, "p95 latency, last 24 hours") +
-         "</span>";
-  return out + "</div></article>";
+  return out + summary->html + "</article>";
 }
 
 }  // namespace

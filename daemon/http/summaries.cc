@@ -1,6 +1,7 @@
 #include "daemon/http/summaries.h"
 
 #include "daemon/http/api.h"
+#include "daemon/http/svg.h"
 
 namespace vigil::daemon::http {
 namespace {
@@ -30,6 +31,12 @@ ProviderSummary Summarize(const ApiBackend& b, const std::string& provider, cons
     s.uptime[label] = storage::ShareOfTime(*timeline, now - length, now).uptime();
   }
   s.hourly = std::move(hourly).value();
+  s.html = DayBarsSvg(s.days, "uptime of the last 90 days, one bar per day") + "<div class=\"row\"><dl class=\"uptime\">";
+  for (const auto& [label, uptime] : s.uptime) {
+    s.html += "<div><dt>" + label + "</dt><dd data-window=\"" + label + "\">" + FormatPercent(uptime) + "</dd></div>";
+  }
+  s.html += "</dl><span class=\"sparkbox\"><small>p95, 24h</small> " +
+            SparklineSvg(s.hourly, "p95 latency, last 24 hours") + "</span></div>";
   return s;
 }
 

@@ -1,6 +1,7 @@
 // SummaryCache: what the overview shows of each provider's past — 90 day records, uptime over
 // 24h/30d/90d and the 24h hourly p95 — kept in memory, so a view of `/` renders from memory
-// instead of running some twenty store queries per provider (at 1,000 checks that was 250 ms).
+// instead of running some twenty store queries per provider (at 1,000 checks that was 250 ms)
+// and formatting 90 dated bars each (the summary keeps its HTML, rendered once per refresh).
 // A background thread recomputes every provider's summary once `refresh` has passed since the
 // last round, but only while someone looks (a view within the last 5 minutes): an unwatched
 // page costs nothing. A provider without a summary yet (the first view, a provider added by a
@@ -29,9 +30,10 @@ struct ProviderSummary {
   std::vector<DayRecord> days;
   std::map<std::string, std::optional<double>> uptime;  // "24h", "30d", "90d"
   std::vector<LatencyPoint> hourly;                    // the last 24 hours, all checks merged
+  std::string html;  // the overview's rendering of the above (bars, uptime list, sparkline)
 };
 
-// Computes one provider's summary from the store as of `now`.
+// Computes one provider's summary from the store as of `now`, and renders it.
 ProviderSummary Summarize(const ApiBackend& backend, const std::string& provider,
                           const std::vector<std::string>& checks, core::WallTime now);
 

@@ -87,7 +87,7 @@ std::string DayBarsSvg(const std::vector<DayRecord>& days, const std::string& la
       if (d.worst == "maintenance") title += ", maintenance";
     }
     if (d.incidents > 0) title += ", " + std::to_string(d.incidents) + (d.incidents == 1 ? " incident" : " incidents");
-    out += "<rect class=\"day " + d.worst + "\" x=\"" + std::to_string(i * 4) + "\" y=\"0\" width=\"3\" height=\"24\">"
+    out += "<rect class=\"day " + d.worst + "\" x=\"" + std::to_string(i * 4) + "\" width=\"3\" height=\"24\">"
            "<title>" + EscapeHtml(title) + "</title></rect>";
   }
   return out + "</svg>";
