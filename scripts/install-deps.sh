@@ -24,6 +24,7 @@ test_pkgs=(
   json-schema-test-suite          # the official JSON Schema test suite
   postgresql                      # the shared-store tests
   dpkg-dev lintian help2man       # the package tests (`make deb` needs these too)
+  chromium fonts-dejavu-core      # the status page in a real browser (tests/browser/)
 )
 deb_pkgs=(dpkg-dev help2man lintian python3 binutils)   # shlibdeps, man page, lint, changelog, strip
 
@@ -43,7 +44,7 @@ done
 # Node.js may come from another source whose nodejs package bundles npm (and conflicts with
 # Debian's npm), so it is checked by command, not by package.
 if [[ -z "${1:-}" ]] && ! command -v npm >/dev/null; then
-  missing+=(nodejs npm)         # oauth2-mock-server for the auth tests
+  missing+=(nodejs npm)         # oauth2-mock-server for the auth tests, playwright-core for tests/browser
 fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
